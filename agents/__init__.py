@@ -1,0 +1,1 @@
+"""Reference agents for eqenvs: scripted policies (world models and planners follow)."""

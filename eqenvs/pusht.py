@@ -1,0 +1,717 @@
+"""EqPushT-v0: 2D T-block pushing on gym-pusht's real pymunk physics, seen from any orientation g in SE(2).
+
+The simulator is gym-pusht's own ``PushTEnv`` scene (its pymunk space, walls, pusher, T block, PD
+controller constants and coverage), wrapped so that an orientation ``g`` transforms the whole task.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # gym_pusht imports pygame, which greets on stdout
+from gym_pusht.envs.pusht import PushTEnv, pymunk_to_shapely
+
+from eqenvs.groups import SE2, GroupElement
+from eqenvs.render import Canvas, check_frame_size
+from eqenvs.symmetry import Layout, Symmetry
+from eqenvs.wrappers import Orient
+
+__all__ = ["ARENA_CENTRE", "ARENA_UNIT_PX", "DELTA_SCALE_PX", "TASKS", "EqPushTEnv", "PushTScene"]
+
+# --------------------------------------------------------------------------- geometry (px, y down)
+ARENA_CENTRE = np.array([255.5, 255.5])
+"""Centre of gym-pusht's wall square [5, 506]^2: orientations rotate the task about this point."""
+ARENA_UNIT_PX = 256.0
+"""Observation positions are ``(p - ARENA_CENTRE) / ARENA_UNIT_PX``: the walls sit at about +-0.98."""
+ARENA_SQUARE = ((0.0, 0.0), (512.0, 512.0))
+"""Commanded pusher targets are projected onto this square (gym-pusht's action box), in the scene frame."""
+WALL_CORNERS = np.array([(5.0, 5.0), (506.0, 5.0), (506.0, 506.0), (5.0, 506.0)])
+WALL_RADIUS = 2.0
+PUSHER_RADIUS = 15.0
+CONTROL_DT = 0.1
+"""Seconds per env step: gym-pusht runs 10 pymunk substeps of 0.01 s per action."""
+DELTA_SCALE_PX = 40.0
+"""A delta action of norm 1 moves the pusher's target 40 px from the pusher's current position."""
+VELOCITY_UNIT = CONTROL_DT / ARENA_UNIT_PX
+"""Observed pusher velocity = px/s * VELOCITY_UNIT: arena units travelled per control step."""
+# T outline in the block's body frame (gym-pusht's two boxes: bar 120x30 on top of a 30x90 stem)
+T_OUTLINE = np.array([(-60, 0), (60, 0), (60, 30), (15, 30), (15, 120), (-15, 120), (-15, 30), (-60, 30)], float)
+T_CENTRE_OF_MASS = np.array([0.0, 45.0])
+
+# Radial bounds of every reachable state (see ``PushTScene`` docstring, "Observation Space"):
+# pusher targets stay in the 512 px square and the PD loop's position impulse response is positive, so
+# the pusher stays in it too; its velocity is at most 3.75 x 512 px/s per axis (sum of the positive part
+# of the velocity impulse response); the block only moves when pushed (gym-pusht's damping is 0), so its
+# origin stays within 15 + 121 px of the pusher's square. Bounds below round those up.
+POINT_BOUND = 2.25  # arena units; block origin <= 2.17, pusher <= 1.42, goals <= 0.6
+VELOCITY_BOUND = 1.1  # arena units per step; reachable <= 3.75 * 512 * sqrt(2) * VELOCITY_UNIT = 1.061
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A canonical task: its goal pose of the block's body frame (px, rad) and success tolerances."""
+
+    name: str
+    goal: tuple[float, float, float]
+    pos_tolerance_px: float | None
+    angle_tolerance_rad: float | None
+    description: str
+
+
+_PUSH_START = (ARENA_CENTRE[0] - 30.0, ARENA_CENTRE[1] - 45.0)  # block origin; its centre of mass at (-30, 0)
+TASKS: dict[str, TaskSpec] = {
+    "pusht": TaskSpec(
+        "pusht",
+        (256.0, 256.0, math.pi / 4),
+        None,
+        None,
+        "gym-pusht's task: its own start distribution and goal; success = coverage > 0.95",
+    ),
+    "push": TaskSpec(
+        "push",
+        (_PUSH_START[0] + 60.0, _PUSH_START[1], 0.0),
+        24.0,
+        None,
+        "block near the centre at heading 0, goal 60 px along +x; success = within 24 px",
+    ),
+    "pose": TaskSpec(
+        "pose",
+        (_PUSH_START[0] + 60.0, _PUSH_START[1], math.pi / 6),
+        24.0,
+        math.pi / 12,
+        "push plus a 30 degree turn; success = within 24 px and 15 degrees",
+    ),
+}
+OBS_TYPES = ("state", "pixels", "state_pixels")
+ACTION_TYPES = ("delta", "absolute")
+ORIENTATION_MODES = ("frame", "physics")
+PUSHT_SUCCESS_COVERAGE = 0.95
+START_JITTER_PX, START_JITTER_RAD = 8.0, 0.1  # push/pose starts: uniform jitter of block position and heading
+REWARD_DISTANCE_PX = 60.0  # push/pose reward falls linearly to 0 at this position error
+# Action components below these magnitudes are read as 0 (delta: units of 40 px; absolute: px): far
+# below any physical effect, and above the ~1e-16-relative error of mapping an action to g and back.
+ACTION_ZERO = {"delta": 1e-7, "absolute": 1e-4}
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+COLORS = {
+    "outside": (214, 214, 214),
+    "floor": (255, 255, 255),
+    "wall": (150, 150, 150),
+    "goal": (144, 238, 144),  # LightGreen, as gym-pusht
+    "block": (119, 136, 153),  # LightSlateGray
+    "pusher": (65, 105, 225),  # RoyalBlue
+    "target": (220, 20, 60),
+}
+VIEW_HALF_EXTENT_PX = 362.0  # the rotated wall square reaches 250.5 * sqrt(2) + 2 = 356.3 px from the centre
+
+
+def _choice(value: Any, allowed: tuple[str, ...], name: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name}: {value!r} is not one of {allowed}")
+    return value
+
+
+def _wrap_angle(a: float) -> float:
+    return (a + math.pi) % (2 * math.pi) - math.pi
+
+
+def _centred(g: GroupElement) -> GroupElement:
+    """g acting on scene px coordinates: ``p -> c + R (p - c) + t``, exact at the identity."""
+    shift = SE2(np.eye(2), ARENA_CENTRE)
+    return shift @ SE2.parse(g) @ shift.inverse()
+
+
+class _Sim(PushTEnv):
+    """gym-pusht's PushTEnv scene, placed in the world by ``placement`` (scene px -> world px).
+
+    Only the scene construction is replaced (walls, pusher, block and goal are put where ``placement``
+    says, with gym-pusht's own builders); the pymunk space, body constants and coverage are PushTEnv's.
+    No collision handler is installed: PushTEnv's ``n_contacts`` is wrong, and a handler stops pickling.
+    Coverage iterates the block's shapes in a fixed order: PushTEnv iterates ``body.shapes``, a set whose
+    order varies between instances, so its coverage can differ in the last bit from one instance to the next.
+    """
+
+    def __init__(self, placement: GroupElement):
+        super().__init__(obs_type="state", render_mode="rgb_array")
+        self.placement = placement  # px frame element
+        self.goal_pose = np.zeros(3)
+
+    def _setup(self) -> None:
+        import pymunk
+
+        h, phi = self.placement, math.atan2(self.placement.rotation[1, 0], self.placement.rotation[0, 0])
+        self.space = pymunk.Space()
+        self.space.gravity = 0, 0
+        self.space.damping = 0.0
+        corners = h.act_points(WALL_CORNERS).tolist()
+        # PushTEnv's four wall segments, endpoints moved by the placement
+        ends = [(corners[3], corners[0]), (corners[0], corners[1]), (corners[1], corners[2]), (corners[3], corners[2])]
+        self.space.add(*[self.add_segment(self.space, a, b, WALL_RADIUS) for a, b in ends])
+        self.agent = self.add_circle(self.space, tuple(h.act_points([256.0, 400.0])), PUSHER_RADIUS)
+        self.block, self._block_shapes = self.add_tee(self.space, tuple(h.act_points([256.0, 300.0])), phi)
+        self.n_contact_points = 0
+
+    def _get_coverage(self) -> float:
+        goal = pymunk_to_shapely(self.get_goal_pose_body(self.goal_pose), self._block_shapes)
+        block = pymunk_to_shapely(self.block, self._block_shapes)
+        return goal.intersection(block).area / goal.area
+
+    def advance(self, tx: float, ty: float) -> None:
+        """One control step towards world target (tx, ty): PushTEnv.step's PD loop, bit for bit, minus its
+        numpy temporaries (the same float operations in the same order, on Python floats)."""
+        agent, space, kp, kv, dt = self.agent, self.space, self.k_p, self.k_v, self.dt
+        for _ in range(int(1 / (dt * self.control_hz))):
+            px, py = agent.position
+            vx, vy = agent.velocity
+            ax = kp * (tx - px) + kv * (0 - vx)
+            ay = kp * (ty - py) + kv * (0 - vy)
+            agent.velocity = (vx + ax * dt, vy + ay * dt)
+            space.step(dt)
+
+
+class PushTScene(gym.Env):
+    """The T-pushing task on gym-pusht's pymunk scene, placed in the world by ``placement``.
+
+    At the identity placement this is the canonical environment that ``Orient`` relabels (EqPushT-v0's
+    frame mode); at any other placement the pymunk scene itself is moved (EqPushT-v0's physics mode).
+    See ``EqPushTEnv`` for the full documentation; this class takes the same arguments, with
+    ``placement`` in place of ``orientation``/``orientation_mode``.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": round(1 / CONTROL_DT)}
+
+    def __init__(
+        self,
+        task: str = "pusht",
+        obs_type: str = "state",
+        action_type: str = "delta",
+        placement: Any = 0.0,
+        render_mode: str | None = None,
+        obs_size: int = 96,
+        render_size: int = 512,
+    ):
+        self.task = TASKS[_choice(task, tuple(TASKS), "task")]
+        self.obs_type = _choice(obs_type, OBS_TYPES, "obs_type")
+        self.action_type = _choice(action_type, ACTION_TYPES, "action_type")
+        if render_mode is not None:
+            _choice(render_mode, tuple(self.metadata["render_modes"]), "render_mode")
+        self.render_mode = render_mode
+        self.obs_size = check_frame_size(obs_size, "obs_size")
+        self.render_size = check_frame_size(render_size, "render_size")
+        self.symmetry = _pusht_symmetry(self.obs_type, self.action_type)
+        self.obs_layout = self.symmetry.obs_layout
+        self._base_placement = SE2.parse(placement, "placement")
+        self._max_translation = float(np.linalg.norm(self._base_placement.translation))
+        self._sim = _Sim(_centred(self._base_placement))
+        self.placement = self._base_placement
+        self._target: tuple[float, float] | None = None
+        self._action_zero = ACTION_ZERO[self.action_type]
+        self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, placement=self._base_placement,
+                                 render_mode=render_mode, obs_size=obs_size, render_size=render_size)  # fmt: skip
+        self._episode: dict[str, Any] | None = None  # how the current episode began, for pickling
+        self._history: list[tuple[float, float]] = []  # validated actions since reset, for pickling
+
+        state_box = self.obs_layout.box(self._max_translation)
+        pixels_box = spaces.Box(0, 255, (self.obs_size, self.obs_size, 3), np.uint8)
+        self.observation_space = {
+            "state": state_box,
+            "pixels": pixels_box,
+            "state_pixels": spaces.Dict({"state": state_box, "pixels": pixels_box}),
+        }[self.obs_type]
+        self.action_space = self.symmetry.action_layout.box(self._max_translation, np.float32)
+
+    # ------------------------------------------------------------------ queries
+    def block_pose(self) -> tuple[float, float, float]:
+        """The block's body-frame pose in the world: origin x, y (px) and angle (rad, unwrapped)."""
+        x, y = self._sim.block.position
+        return x, y, self._sim.block.angle
+
+    def goal_pose(self) -> tuple[float, float, float]:
+        """The goal pose of the block's body frame in the world (px, rad)."""
+        x, y, a = self._sim.goal_pose
+        return float(x), float(y), float(a)
+
+    def coverage(self) -> float:
+        """Fraction of the goal T covered by the block (gym-pusht's shapely computation)."""
+        return float(self._sim._get_coverage())
+
+    def get_state(self) -> np.ndarray:
+        """[pusher_x, pusher_y, block_x, block_y, block_angle] (world px, rad), as ``reset(options={"state": ...})``."""
+        px, py = self._sim.agent.position
+        bx, by, ba = self.block_pose()
+        return np.array([px, py, bx, by, ba])
+
+    # ---------------------------------------------------------------- gym API
+    def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
+        placement, state = self._parse_options(options)  # validate everything before touching any state
+        super().reset(seed=seed)
+        self._episode = {"rng": self.np_random.bit_generator.state, "seed": self._np_random_seed,
+                         "options": {"orientation": placement, "state": state}}  # fmt: skip
+        self._history = []
+        self.placement = placement
+        sim = self._sim
+        sim.placement = h = _centred(placement)
+        sim._setup()
+        goal = self.task.goal
+        sim.goal_pose = np.array([*h.act_points(goal[:2]).tolist(), goal[2] + self._phi])
+        if state is not None:
+            self._place(*state)
+        elif self.task.name == "pusht":
+            # gym-pusht's own draw and its legacy placement order (position, then angle), for parity
+            rng = self.np_random
+            draw = [rng.integers(50, 450), rng.integers(50, 450), rng.integers(100, 400), rng.integers(100, 400)]
+            angle = rng.uniform(-np.pi, np.pi)
+            sim.agent.position = h.act_points(draw[:2]).tolist()
+            sim.block.position = h.act_points(draw[2:4]).tolist()
+            sim.block.angle = angle + self._phi
+            sim.space.step(sim.dt)
+        else:
+            block = self._push_start_block()
+            pusher = h.act_points(self._push_start_pusher()).tolist()
+            self._place(*pusher, *block)
+        self._target = None
+        return self._get_obs(), self._get_info(reset=True)
+
+    def step(self, action: Any):
+        self._advance(action)
+        coverage = self.coverage()
+        pos_error, angle_error = self._pose_errors()
+        task = self.task
+        if task.name == "pusht":
+            success = coverage > PUSHT_SUCCESS_COVERAGE
+            reward = float(np.clip(coverage / PUSHT_SUCCESS_COVERAGE, 0.0, 1.0))  # gym-pusht's formula
+        else:
+            success = pos_error <= task.pos_tolerance_px and (
+                task.angle_tolerance_rad is None or angle_error <= task.angle_tolerance_rad
+            )
+            reward = 1.0 - min(pos_error / REWARD_DISTANCE_PX, 1.0)
+            if task.angle_tolerance_rad is not None:
+                reward = 0.5 * reward + 0.5 * (1.0 - angle_error / math.pi)
+        info = {
+            "is_success": bool(success),
+            "coverage": coverage,
+            "pos_error_px": pos_error,
+            "angle_error_rad": angle_error,
+        }
+        return self._get_obs(), reward, bool(success), False, info
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode is None:
+            gym.logger.warn("render(): no render_mode was set; pass render_mode='rgb_array'")
+            return None
+        return self.render_view()
+
+    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
+        """Draw the current scene as seen from orientation ``view`` (about the arena centre).
+
+        ``size`` defaults to ``render_size``; ``overlay`` adds the commanded target (a red cross), as
+        gym-pusht's render does. The whole arena stays in view at every rotation.
+        """
+        view = SE2.identity() if view is None else SE2.parse(view, "view")
+        size = self.render_size if size is None else check_frame_size(size, "size")
+        sim = self._sim
+        canvas = Canvas(size, ARENA_CENTRE, VIEW_HALF_EXTENT_PX, view, COLORS["outside"])
+        walls = sim.placement.act_points(WALL_CORNERS)
+        canvas.polygon(walls, COLORS["floor"])
+        canvas.outline(walls, COLORS["wall"], 2 * WALL_RADIUS)
+        gx, gy, ga = sim.goal_pose
+        canvas.polygon(_t_polygon(gx, gy, ga), COLORS["goal"])
+        canvas.polygon(_t_polygon(*self.block_pose()), COLORS["block"])
+        canvas.disk(np.array(sim.agent.position), PUSHER_RADIUS, COLORS["pusher"])
+        if overlay and self._target is not None:
+            canvas.cross(np.array(self._target), 8.0, COLORS["target"], 2.0)
+        return canvas.image
+
+    # ---------------------------------------------------------------- pickle
+    def __getstate__(self) -> dict[str, Any]:
+        """Constructor kwargs, how the episode began and its actions: enough to rebuild it bit for bit.
+
+        pymunk cannot restore a body with an offset centre of gravity exactly (its pickle even sets the
+        position before the centre of gravity, moving gym-pusht's block by 45 px), so the episode is
+        replayed instead: same seed, same actions, same floats.
+        """
+        rng_now = None if self._np_random is None else self._np_random.bit_generator.state
+        return {"kwargs": self._init_kwargs, "episode": self._episode, "history": list(self._history),
+                "rng_now": rng_now, "rng_seed": self._np_random_seed}  # fmt: skip
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["kwargs"])
+        if state["episode"] is not None:
+            self._np_random = _generator(state["episode"]["rng"])
+            self.reset(options=state["episode"]["options"])
+            self._episode["rng"] = state["episode"]["rng"]
+            for action in state["history"]:
+                self._advance(action)
+        if state["rng_now"] is not None:
+            self._np_random = _generator(state["rng_now"])
+        self._np_random_seed = state["rng_seed"]
+
+    # -------------------------------------------------------------- internals
+    def _advance(self, action: Any) -> None:
+        tx, ty = self._target_from_action(action)
+        self._history.append(self._last_action)
+        self._target = (tx, ty)
+        self._sim.advance(tx, ty)
+
+    @property
+    def _phi(self) -> float:
+        r = self._sim.placement.rotation
+        return math.atan2(r[1, 0], r[0, 0])
+
+    def _parse_options(self, options: Mapping[str, Any] | None) -> tuple[GroupElement, np.ndarray | None]:
+        if options is None:
+            options = {}
+        if not isinstance(options, Mapping):
+            raise ValueError(f"options: expected a dict or None, got {type(options).__name__}")
+        unknown = set(options) - {"orientation", "state"}
+        if unknown:
+            raise ValueError(f"options: unknown key(s) {sorted(map(str, unknown))}; expected 'orientation', 'state'")
+        placement = self._base_placement
+        if options.get("orientation") is not None:
+            placement = SE2.parse(options["orientation"], "options['orientation']")
+            if np.linalg.norm(placement.translation) > self._max_translation + 1e-9:
+                raise ValueError(
+                    f"options['orientation']: translation {np.linalg.norm(placement.translation):.6g} px exceeds the "
+                    f"{self._max_translation:.6g} px the observation bounds were built for; construct the env "
+                    "with the largest translation you will use"
+                )
+        state = None
+        if options.get("state") is not None:
+            state = _parse_state(options["state"], _centred(placement))
+        return placement, state
+
+    def _push_start_block(self) -> tuple[float, float, float]:
+        rng = self.np_random
+        dx, dy = rng.uniform(-START_JITTER_PX, START_JITTER_PX, 2)
+        angle = rng.uniform(-START_JITTER_RAD, START_JITTER_RAD)
+        x, y = self._sim.placement.act_points([_PUSH_START[0] + dx, _PUSH_START[1] + dy]).tolist()
+        return x, y, angle + self._phi
+
+    def _push_start_pusher(self) -> np.ndarray:
+        """The pusher starts behind the block (relative to +x), 100-130 px from its nominal centre of mass."""
+        rng = self.np_random
+        bearing = math.pi + rng.uniform(-math.pi / 4, math.pi / 4)
+        radius = rng.uniform(100.0, 130.0)
+        com = np.array(_PUSH_START) + T_CENTRE_OF_MASS
+        return com + radius * np.array([math.cos(bearing), math.sin(bearing)])
+
+    def _place(self, px: float, py: float, bx: float, by: float, angle: float) -> None:
+        """Put the bodies exactly where asked (world frame): the block's angle first, then its origin."""
+        sim = self._sim
+        sim.agent.position = (px, py)
+        sim.agent.velocity = (0.0, 0.0)
+        sim.block.angle = angle
+        sim.block.position = (bx, by)
+        sim.space.step(sim.dt)  # as PushTEnv._set_state: let pymunk take the new poses into account
+
+    def _target_from_action(self, action: Any) -> tuple[float, float]:
+        try:
+            a = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"action: expected a numeric array of shape (2,), got {action!r}") from None
+        if a.shape != (2,):
+            raise ValueError(f"action: expected shape (2,), got {a.shape}")
+        x, y = a.tolist()
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValueError(f"action: must be finite, got {a.tolist()}")
+        x, y = _quantise(x, self._action_zero), _quantise(y, self._action_zero)
+        self._last_action = (x, y)
+        sim = self._sim
+        if self.action_type == "delta":
+            norm2 = x * x + y * y
+            if norm2 > 1.0:  # project onto the unit disk: the admissible set is rotation-invariant
+                inv = 1.0 / math.sqrt(norm2)
+                x, y = x * inv, y * inv
+            px, py = sim.agent.position
+            x, y = px + DELTA_SCALE_PX * x, py + DELTA_SCALE_PX * y
+        # project the target onto the arena square, in the scene's own frame
+        h = sim.placement
+        if h.is_identity:
+            return _clip(x, 0), _clip(y, 1)
+        sx, sy = h.inverse().act_points([x, y]).tolist()
+        cx, cy = _clip(sx, 0), _clip(sy, 1)
+        if (cx, cy) == (sx, sy):
+            return x, y
+        return tuple(h.act_points([cx, cy]).tolist())
+
+    def _pose_errors(self) -> tuple[float, float]:
+        bx, by, ba = self.block_pose()
+        gx, gy, ga = self.goal_pose()
+        return math.hypot(bx - gx, by - gy), abs(_wrap_angle(ba - ga))
+
+    def _get_obs(self) -> Any:
+        if self.obs_type == "pixels":
+            return self.render_view(size=self.obs_size, overlay=False)
+        sim = self._sim
+        cx, cy = ARENA_CENTRE
+        k = 1.0 / ARENA_UNIT_PX
+        gx, gy, ga = sim.goal_pose
+        bx, by = sim.block.position
+        ba = sim.block.angle
+        px, py = sim.agent.position
+        vx, vy = sim.agent.velocity
+        state = np.array([
+            (gx - cx) * k, (gy - cy) * k, math.cos(ga), math.sin(ga),
+            (bx - cx) * k, (by - cy) * k, math.cos(ba), math.sin(ba),
+            (px - cx) * k, (py - cy) * k, vx * VELOCITY_UNIT, vy * VELOCITY_UNIT,
+        ])  # fmt: skip
+        if self.obs_type == "state":
+            return state
+        return {"state": state, "pixels": self.render_view(size=self.obs_size, overlay=False)}
+
+    def _get_info(self, reset: bool = False) -> dict[str, Any]:
+        pos_error, angle_error = self._pose_errors()
+        info = {
+            "is_success": False,
+            "coverage": self.coverage(),
+            "pos_error_px": pos_error,
+            "angle_error_rad": angle_error,
+        }
+        if reset:
+            info["orientation"] = self.placement
+        return info
+
+
+def _generator(state: dict[str, Any]) -> np.random.Generator:
+    bit_generator = getattr(np.random, state["bit_generator"])()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
+
+
+def _quantise(v: float, zero: float) -> float:
+    """Round an action component to float32 (the action space's dtype) and flush specks below ``zero`` to 0.
+
+    This makes frame mode's round trip exact: ``act_action(g^-1, act_action(g, a))`` differs from a
+    float32 action ``a`` by ~1e-16, which rounding to float32 removes, so the canonical simulation
+    receives ``a`` bit for bit. (Contacts amplify any difference: 1e-16 grows to ~1e-8 within 30 steps.)
+    """
+    if abs(v) < zero:
+        return 0.0
+    return float(np.float32(max(-_FLOAT32_MAX, min(_FLOAT32_MAX, v))))
+
+
+def _clip(v: float, axis: int) -> float:
+    lo, hi = ARENA_SQUARE[0][axis], ARENA_SQUARE[1][axis]
+    return lo if v < lo else hi if v > hi else v
+
+
+def _t_polygon(x: float, y: float, angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return T_OUTLINE @ np.array([[c, s], [-s, c]]) + (x, y)
+
+
+def _parse_state(state: Any, h: GroupElement) -> np.ndarray:
+    """Validate a reset state [pusher_x, pusher_y, block_x, block_y, block_angle] (world px, rad)."""
+    try:
+        s = np.asarray(state, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"options['state']: expected 5 numbers, got {state!r}") from None
+    if s.shape != (5,):
+        raise ValueError(
+            f"options['state']: expected [pusher_x, pusher_y, block_x, block_y, block_angle], shape (5,), got {s.shape}"
+        )
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"options['state']: must be finite, got {s.tolist()}")
+    local = h.inverse().act_points(s[:4].reshape(2, 2))
+    (lo, hi), wall_lo, wall_hi = ARENA_SQUARE, WALL_CORNERS[0], WALL_CORNERS[2]
+    if np.any(local[0] < lo) or np.any(local[0] > hi):
+        raise ValueError(f"options['state']: pusher {s[:2].tolist()} lies outside the arena")
+    if np.any(local[1] < wall_lo) or np.any(local[1] > wall_hi):
+        raise ValueError(f"options['state']: block origin {s[2:4].tolist()} lies outside the walls")
+    return s
+
+
+def _pusht_symmetry(obs_type: str, action_type: str) -> Symmetry:
+    k = 1.0 / ARENA_UNIT_PX
+    obs_layout = Layout.of(
+        ("goal_pos", "point", 2), ("goal_dir", "vector", 2),
+        ("block_pos", "point", 2), ("block_dir", "vector", 2),
+        ("pusher_pos", "point", 2), ("pusher_vel", "vector", 2),
+        point={"bound": POINT_BOUND, "scale": k, "unit": "arena units (256 px) from the arena centre"},
+        vector={"bound": 1.0, "unit": "unit vector"},
+    )  # fmt: skip
+    # the velocity field's bound differs from the directions'
+    fields = list(obs_layout.fields)
+    fields[-1] = type(fields[-1])("pusher_vel", "vector", 10, 2, VELOCITY_BOUND, unit="arena units per step")
+    obs_layout = Layout(fields)
+    if action_type == "delta":
+        action_layout = Layout.of(("target_delta", "vector", 2), vector={"bound": 1.0, "unit": "x 40 px"})
+    else:
+        half = math.ceil(math.hypot(*(np.array(ARENA_SQUARE[1]) - ARENA_CENTRE)))  # the square's farthest corner
+        action_layout = Layout.of(
+            ("target", "point", 2),
+            point={"bound": float(half), "origin": tuple(ARENA_CENTRE), "scale": 1.0, "unit": "px"},
+        )
+    state_layout = Layout.of(
+        ("pusher", "point", 2),
+        ("block", "point", 2),
+        ("block_angle", "angle", 1),
+        point={"origin": tuple(ARENA_CENTRE), "scale": 1.0, "unit": "px"},
+    )
+    return Symmetry(SE2, obs_layout, action_layout, state_layout, obs_type=obs_type)
+
+
+class EqPushTEnv(gym.Env):
+    """
+    ## Description
+
+    gym-pusht's PushT on its real pymunk physics, seen from any orientation ``g`` in SE(2). A blue
+    circular pusher (position-controlled through gym-pusht's PD loop) pushes a T-shaped block towards
+    a green goal pose. ``g`` transforms the *whole* task: scene, goal, observations, actions and frames.
+
+    ## Symmetry
+
+    The group is SE(2) acting on the plane about the arena centre (255.5, 255.5) px; translations in px.
+    ``env.unwrapped.symmetry`` gives ``act_obs(g, obs)`` / ``act_action(g, a)``; ``obs_layout`` says
+    which coordinates are points (rotate and translate), vectors (rotate) or scalars (invariant).
+    ``orientation_mode="frame"`` (default) keeps the canonical simulation and relabels everything by
+    ``g`` (it is ``Orient`` on the canonical scene), so the observation at ``g`` is exactly
+    ``act_obs(g, observation at identity)`` for ``act_action``-mapped actions. ``orientation_mode=
+    "physics"`` moves the pymunk scene itself (walls, goal, bodies); pymunk is not exactly rotation
+    equivariant through contacts, and ``python -m eqenvs.benchmark`` measures by how much.
+
+    ## Action Space
+
+    ``action_type="delta"`` (default): ``Box(-1, 1, (2,))``, the pusher's target as a displacement
+    from its current position in units of 40 px, projected onto the unit disk (so the admissible set
+    is rotation-invariant). ``action_type="absolute"``: gym-pusht's absolute target in px, in the
+    rotated frame; the Box covers the rotated arena. Either target is then projected onto the arena
+    square [0, 512]^2 of the scene. Any finite action is accepted; NaN/inf or a wrong shape raise
+    ``ValueError`` and leave the state untouched.
+
+    ## Observation Space
+
+    ``obs_type="state"``: float64, 12 entries, six 2-vectors in the rotated frame (``obs_layout``):
+    ``goal_pos``, ``goal_dir``, ``block_pos``, ``block_dir``, ``pusher_pos``, ``pusher_vel``.
+    Positions are relative to the arena centre in arena units (256 px; the walls at +-0.98); the
+    block position is its body origin (gym-pusht's, the middle of the bar's top edge, not its centre of
+    mass); directions are unit vectors of the body angle; the velocity is in arena units per step.
+    Bounds hold for every reachable state at every rotation: positions 2.25 (+ |t|/256 for a
+    translation t), velocity 1.1. ``"pixels"``: uint8 (obs_size, obs_size, 3) frames of the rotated
+    scene; ``"state_pixels"``: a dict of both.
+
+    ## Rewards
+
+    ``task="pusht"``: gym-pusht's ``clip(coverage / 0.95, 0, 1)``. ``"push"``: ``1 - min(d / 60, 1)``
+    with ``d`` the block's position error in px. ``"pose"``: ``0.5 (1 - min(d / 60, 1)) + 0.5 (1 - e / pi)``
+    with ``e`` the angle error. All are functions of invariants, so they do not depend on ``g``.
+
+    ## Starting State
+
+    ``"pusht"``: gym-pusht's own draw (pusher in [50, 450)^2, block in [100, 400)^2, any angle),
+    reproducing ``gym_pusht/PushT-v0`` step for step at the identity. ``"push"``/``"pose"``: the block's
+    centre of mass 30 px left of the arena centre at heading 0 (+-8 px, +-0.1 rad), the pusher 100-130 px
+    behind it (bearing 180 +- 45 degrees); the goal is 60 px along +x (``"pose"``: turned by 30 degrees).
+    ``reset(options={"state": [pusher_x, pusher_y, block_x, block_y, block_angle]})`` (px, rad, in the
+    rotated frame) places the bodies exactly (angle before position); ``options={"orientation": g}``
+    switches the orientation for one episode.
+
+    ## Episode End
+
+    Terminates on success (``"pusht"``: coverage > 0.95; ``"push"``: within 24 px; ``"pose"``: also
+    within 15 degrees); truncated after 300 steps (``TimeLimit`` from ``gym.make``). ``info`` holds
+    ``is_success``, ``coverage``, ``pos_error_px``, ``angle_error_rad`` (and, after reset, ``orientation``).
+
+    ## Arguments
+
+    | argument           | default   | meaning                                                           |
+    |--------------------|-----------|-------------------------------------------------------------------|
+    | `orientation`      | `0.0`     | angle (rad), 2x2 rotation, 3x3 SE(2) matrix (px), element or JSON |
+    | `orientation_mode` | `"frame"` | `"frame"` (exact relabelling) or `"physics"` (moved pymunk scene) |
+    | `task`             | `"pusht"` | `"pusht"`, `"push"` or `"pose"`                                   |
+    | `obs_type`         | `"state"` | `"state"`, `"pixels"` or `"state_pixels"`                         |
+    | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                         |
+    | `render_mode`      | `None`    | `"rgb_array"`                                                     |
+    | `obs_size`         | `96`      | side of pixel observations (a multiple of 16)                     |
+    | `render_size`      | `512`     | side of rendered frames (a multiple of 16)                        |
+
+    ## Version History
+
+    * v0: initial release (gym-pusht 0.1.8, pymunk 6).
+    """
+
+    metadata: ClassVar[dict[str, Any]] = PushTScene.metadata
+
+    def __init__(
+        self,
+        orientation: Any = 0.0,
+        orientation_mode: str = "frame",
+        task: str = "pusht",
+        obs_type: str = "state",
+        action_type: str = "delta",
+        render_mode: str | None = None,
+        obs_size: int = 96,
+        render_size: int = 512,
+    ):
+        self.orientation_mode = _choice(orientation_mode, ORIENTATION_MODES, "orientation_mode")
+        g = SE2.parse(orientation, "orientation")
+        kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, render_mode=render_mode,
+                      obs_size=obs_size, render_size=render_size)  # fmt: skip
+        if self.orientation_mode == "frame":
+            self.scene = PushTScene(**kwargs)
+            self._env: gym.Env = Orient(self.scene, orientation=g)
+        else:
+            self.scene = PushTScene(placement=g, **kwargs)
+            self._env = self.scene
+        self.render_mode = render_mode
+        self.symmetry = self.scene.symmetry
+        self.obs_layout = self.scene.obs_layout
+        self.task = self.scene.task.name
+        self.observation_space = self._env.observation_space
+        self.action_space = self._env.action_space
+
+    # The scene owns the episode's random generator: alias gym.Env's storage to it, so that
+    # ``env.unwrapped.np_random`` is the one generator every draw goes through.
+    @property
+    def _np_random(self) -> np.random.Generator | None:
+        return self.scene._np_random
+
+    @_np_random.setter
+    def _np_random(self, value: np.random.Generator | None) -> None:
+        self.scene._np_random = value
+
+    @property
+    def _np_random_seed(self) -> int | None:
+        return self.scene._np_random_seed
+
+    @_np_random_seed.setter
+    def _np_random_seed(self, value: int | None) -> None:
+        self.scene._np_random_seed = value
+
+    @property
+    def orientation(self) -> GroupElement:
+        """The orientation of the current episode."""
+        return self._env.orientation if self.orientation_mode == "frame" else self.scene.placement
+
+    def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
+        return self._env.reset(seed=seed, options=options)
+
+    def step(self, action: Any):
+        return self._env.step(action)
+
+    def render(self) -> np.ndarray | None:
+        return self._env.render()
+
+    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
+        """The current scene drawn as seen from ``view`` composed with this env's own orientation."""
+        return self._env.render_view(view, size, overlay)
+
+    def get_state(self) -> np.ndarray:
+        """The reset state in this env's frame: feed it back as ``reset(options={"state": ...})``."""
+        return self._env.get_state()
+
+    def block_pose(self) -> tuple[float, float, float]:
+        """Block body-frame pose in this env's frame (px, rad)."""
+        s = self.get_state()
+        return float(s[2]), float(s[3]), float(s[4])
+
+    def close(self) -> None:
+        self._env.close()

@@ -1,0 +1,234 @@
+"""The group action of an environment: which coordinates are points, vectors or scalars, and how g moves them.
+
+A ``Layout`` names the slices of a flat vector (an observation, an action, a reset state) and says how
+the group acts on each:
+
+========  ==================================================================  =======================
+kind      meaning                                                             action of g = (R, t)
+========  ==================================================================  =======================
+point     a position, ``origin + scale * x`` for a point x of the group frame  ``o + R (v - o) + s t``
+vector    a direction or velocity                                             ``R v``
+scalar    an invariant quantity                                               ``v``
+angle     a 2D heading in radians (reset states only)                         ``v + angle(R)``
+========  ==================================================================  =======================
+
+Every kind is affine, so a whole layout acts as one affine map ``v -> A v + b`` (``Layout.affine``),
+built in float64 and applied in float64 to numpy input, in the input's dtype to torch input (any
+leading batch shape).
+At the identity ``A = I`` and ``b = 0`` exactly, so acting with the identity returns the input bit for bit.
+
+``bound`` is a *radial* bound: a point field satisfies ``|v - origin|_2 <= bound`` and a vector field
+``|v|_2 <= bound`` for every reachable state, so the Box ``[-bound, bound]^d`` around it holds at every
+rotation; a translation ``t`` widens a point field's box by ``scale * |t|``.
+
+``Symmetry`` bundles the group with the observation, action and reset-state layouts of an environment:
+``act_obs``, ``act_action``, ``act_state`` and ``act_frame`` (pixels: exact quarter turns only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from eqenvs.groups import GroupElement
+
+__all__ = ["KINDS", "Field", "Layout", "Symmetry"]
+
+KINDS = ("point", "vector", "scalar", "angle")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One named slice of a flat vector and how the group acts on it."""
+
+    name: str
+    kind: str
+    start: int
+    dim: int
+    bound: float = math.inf
+    origin: tuple[float, ...] = ()
+    scale: float = 1.0
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: {self.kind!r} is not one of {KINDS}")
+        if self.kind in ("scalar", "angle") and self.dim != 1:
+            raise ValueError(f"dim: a {self.kind} field has dim 1, got {self.dim}")
+        if self.origin and len(self.origin) != self.dim:
+            raise ValueError(f"origin: field {self.name!r} has dim {self.dim}, origin {self.origin}")
+
+    @property
+    def slice(self) -> slice:
+        return slice(self.start, self.start + self.dim)
+
+    @property
+    def origin_array(self) -> np.ndarray:
+        return np.asarray(self.origin, dtype=np.float64) if self.origin else np.zeros(self.dim)
+
+
+class Layout:
+    """An ordered, contiguous set of ``Field``s covering a flat vector of ``size`` entries."""
+
+    def __init__(self, fields: Sequence[Field]):
+        start = 0
+        for f in fields:
+            if f.start != start:
+                raise ValueError(f"fields: {f.name!r} starts at {f.start}, expected {start} (contiguous)")
+            start += f.dim
+        self.fields: tuple[Field, ...] = tuple(fields)
+        self.size = start
+        self._by_name = {f.name: f for f in fields}
+
+    @classmethod
+    def of(cls, *entries: tuple[str, str, int], **common: Any) -> Layout:
+        """Build from ``(name, kind, dim)`` triples laid out back to back, with shared Field kwargs per kind.
+
+        ``common`` maps a kind to a dict of Field kwargs, e.g. ``point={"bound": 2.0, "scale": 1/256}``.
+        """
+        fields, start = [], 0
+        for name, kind, dim in entries:
+            fields.append(Field(name, kind, start, dim, **common.get(kind, {})))
+            start += dim
+        return cls(fields)
+
+    def __iter__(self) -> Iterator[Field]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def __getitem__(self, name: str) -> Field:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{f.name}[{f.start}:{f.start + f.dim}]:{f.kind}" for f in self.fields)
+        return f"Layout({body})"
+
+    def split(self, x: Any) -> dict[str, Any]:
+        """The named slices of ``x`` (views, last axis)."""
+        return {f.name: x[..., f.slice] for f in self.fields}
+
+    def affine(self, g: GroupElement) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, b)`` in float64 with ``act(g, v) == v @ A.T + b``."""
+        a = np.zeros((self.size, self.size))
+        b = np.zeros(self.size)
+        r, t = g.rotation, g.translation
+        for f in self.fields:
+            s = f.slice
+            if f.kind in ("point", "vector"):
+                if f.dim != g.dim:
+                    raise ValueError(f"g: a {g.dim}D element cannot act on the {f.dim}D field {f.name!r}")
+                a[s, s] = r
+                if f.kind == "point":
+                    o = f.origin_array
+                    b[s] = (o - r @ o) + f.scale * t
+            else:
+                a[s, s] = 1.0
+                if f.kind == "angle":
+                    if g.dim != 2:
+                        raise ValueError(f"g: angle field {f.name!r} needs a 2D element")
+                    b[s] = math.atan2(r[1, 0], r[0, 0])
+        return a, b
+
+    def act(self, g: GroupElement, x: Any, name: str = "x") -> Any:
+        """Apply g to ``x`` of shape (..., size): numpy (float64 result) or torch (in x's dtype)."""
+        a, b = self.affine(g)
+        if type(x).__module__.startswith("torch"):
+            import torch
+
+            if x.shape[-1] != self.size:
+                raise ValueError(f"{name}: last dimension must be {self.size}, got shape {tuple(x.shape)}")
+            return x @ torch.as_tensor(a.T, dtype=x.dtype, device=x.device) + torch.as_tensor(
+                b, dtype=x.dtype, device=x.device
+            )
+        x = np.asarray(x)
+        if x.dtype.kind not in "iuf":
+            raise ValueError(f"{name}: must be numeric, got dtype {x.dtype}")
+        if x.ndim == 0 or x.shape[-1] != self.size:
+            raise ValueError(f"{name}: last dimension must be {self.size}, got shape {x.shape}")
+        # numpy inputs are computed in (at least) float64, so a float32 action mapped to g and back is
+        # recovered exactly after rounding to float32; torch inputs keep their dtype (models choose theirs)
+        dtype = np.promote_types(x.dtype, np.float64)
+        return x.astype(dtype, copy=False) @ a.T.astype(dtype) + b.astype(dtype)
+
+    def box(self, translation_norm: float = 0.0, dtype: Any = np.float64) -> spaces.Box:
+        """The Box holding every reachable value at any rotation and translations up to ``translation_norm``."""
+        low, high = np.empty(self.size), np.empty(self.size)
+        for f in self.fields:
+            s = f.slice
+            extent = f.bound + (f.scale * translation_norm if f.kind == "point" else 0.0)
+            low[s], high[s] = f.origin_array - extent, f.origin_array + extent
+        return spaces.Box(low.astype(dtype), high.astype(dtype), dtype=dtype)
+
+
+@dataclass(frozen=True)
+class Symmetry:
+    """The group action of an environment on its observations, actions, reset states and frames.
+
+    ``act_obs(g, obs)`` and ``act_action(g, a)`` are the representations that make frame mode exact:
+    the observation at orientation ``g`` is ``act_obs(g, obs at identity)`` when the actions are mapped
+    by ``act_action(g, .)``.
+    """
+
+    group: type[GroupElement]
+    obs_layout: Layout
+    action_layout: Layout
+    state_layout: Layout | None = None
+    obs_type: str = "state"
+    pixels_key: str = "pixels"
+    state_key: str = "state"
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def element(self, x: Any, name: str = "orientation") -> GroupElement:
+        """Parse any accepted orientation form into an element of this symmetry's group."""
+        return self.group.parse(x, name)
+
+    def act_obs(self, g: Any, obs: Any) -> Any:
+        """The observation seen at ``g`` given the one seen at identity (state exact; pixels: C4 only)."""
+        g = self.element(g, "g")
+        if self.obs_type == "state":
+            return self.obs_layout.act(g, obs, "obs")
+        if self.obs_type == "pixels":
+            return self.act_frame(g, obs)
+        if not isinstance(obs, dict) or set(obs) != {self.state_key, self.pixels_key}:
+            raise ValueError(f"obs: expected a dict with keys {self.state_key!r} and {self.pixels_key!r}")
+        return {
+            self.state_key: self.obs_layout.act(g, obs[self.state_key], "obs"),
+            self.pixels_key: self.act_frame(g, obs[self.pixels_key]),
+        }
+
+    def act_action(self, g: Any, action: Any) -> Any:
+        """The action at ``g`` that does what ``action`` does at identity."""
+        return self.action_layout.act(self.element(g, "g"), action, "action")
+
+    def act_state(self, g: Any, state: Any) -> Any:
+        """A reset state (``reset(options={"state": ...})``) moved by ``g``."""
+        if self.state_layout is None:
+            raise ValueError("state: this environment declares no reset-state layout")
+        return self.state_layout.act(self.element(g, "g"), state, "state")
+
+    def act_frame(self, g: Any, image: np.ndarray) -> np.ndarray:
+        """Rotate an image (..., H, W, C) by an exact quarter turn of the scene (y-down pixel rows).
+
+        Only rotations by multiples of 90 degrees about the image centre, with no translation, map a
+        pixel grid onto itself; anything else must be re-rendered, so it raises ``ValueError``.
+        """
+        g = self.element(g, "g")
+        r = g.rotation
+        quarter = {(1.0, 0.0): 0, (0.0, 1.0): 1, (-1.0, 0.0): 2, (0.0, -1.0): 3}.get((r[0, 0], r[1, 0]))
+        if g.dim != 2 or quarter is None or np.any(g.translation):
+            raise ValueError(f"g: only exact quarter turns without translation act on pixels, got {g!r}")
+        image = np.asarray(image)
+        if image.ndim < 3:
+            raise ValueError(f"image: expected shape (..., H, W, C), got {image.shape}")
+        # rows grow downwards, so a counter-clockwise turn of the scene's (x, y) frame is clockwise on screen
+        return np.ascontiguousarray(np.rot90(image, k=-quarter, axes=(-3, -2)))
