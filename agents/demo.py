@@ -27,7 +27,7 @@ import gymnasium as gym
 import numpy as np
 
 import eqenvs
-from agents.scripted import ScriptedPusher
+from eqenvs.scripted import ScriptedPusher
 from eqenvs.video import mosaic, write_video
 
 

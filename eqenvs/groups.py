@@ -164,8 +164,8 @@ class GroupElement:
         if _is_torch(x):
             import torch
 
-            r = torch.as_tensor(self._rotation, dtype=x.dtype, device=x.device)
-            t = torch.as_tensor(self._translation, dtype=x.dtype, device=x.device)
+            r = torch.tensor(self._rotation.copy(), dtype=x.dtype, device=x.device)
+            t = torch.tensor(self._translation.copy(), dtype=x.dtype, device=x.device)
             return x @ r.T + t
         x = _as_float_array(x)
         return x @ self._rotation.T.astype(x.dtype, copy=False) + self._translation.astype(x.dtype, copy=False)
@@ -175,7 +175,7 @@ class GroupElement:
         if _is_torch(v):
             import torch
 
-            return v @ torch.as_tensor(self._rotation, dtype=v.dtype, device=v.device).T
+            return v @ torch.tensor(self._rotation.copy(), dtype=v.dtype, device=v.device).T
         v = _as_float_array(v)
         return v @ self._rotation.T.astype(v.dtype, copy=False)
 

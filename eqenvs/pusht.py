@@ -110,7 +110,7 @@ COLORS = {
     "pusher": (65, 105, 225),  # RoyalBlue
     "target": (220, 20, 60),
 }
-VIEW_HALF_EXTENT_PX = 362.0  # the rotated wall square reaches 250.5 * sqrt(2) + 2 = 356.3 px from the centre
+VIEW_HALF_EXTENT_PX = 372.0  # the rotated wall square reaches 250.5 * sqrt(2) + 2 = 356.3 px from the centre
 
 
 def _choice(value: Any, allowed: tuple[str, ...], name: str) -> str:

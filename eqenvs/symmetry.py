@@ -210,11 +210,11 @@ class Symmetry:
         """The action at ``g`` that does what ``action`` does at identity."""
         return self.action_layout.act(self.element(g, "g"), action, "action")
 
-    def act_state(self, g: Any, state: Any) -> Any:
+    def act_state(self, g: Any, state: Any, name: str = "state") -> Any:
         """A reset state (``reset(options={"state": ...})``) moved by ``g``."""
         if self.state_layout is None:
-            raise ValueError("state: this environment declares no reset-state layout")
-        return self.state_layout.act(self.element(g, "g"), state, "state")
+            raise ValueError(f"{name}: this environment declares no reset-state layout")
+        return self.state_layout.act(self.element(g, "g"), state, name)
 
     def act_frame(self, g: Any, image: np.ndarray) -> np.ndarray:
         """Rotate an image (..., H, W, C) by an exact quarter turn of the scene (y-down pixel rows).

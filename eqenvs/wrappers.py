@@ -140,7 +140,7 @@ class Orient(gym.Wrapper, gym.utils.RecordConstructorArgs):
                 )
         inner.pop("orientation", None)
         if inner.get("state") is not None:
-            inner["state"] = self.symmetry.act_state(g.inverse(), inner["state"])
+            inner["state"] = self.symmetry.act_state(g.inverse(), inner["state"], "options['state']")
         obs, info = self.env.reset(seed=seed, options=inner or None)
         self._set_orientation(g)
         inner_orientation = info.get("orientation")
@@ -195,5 +195,6 @@ class SampleOrientation(gym.Wrapper, gym.utils.RecordConstructorArgs):
         if options.get("orientation") is None:
             options["orientation"] = self.split.sample(self._rng)
         obs, info = self.env.reset(seed=seed, options=options)
-        info["orientation"] = options["orientation"]
+        if info.get("orientation") is None:  # eqenvs envs report it themselves
+            info["orientation"] = self.split.group.parse(options["orientation"])
         return obs, info

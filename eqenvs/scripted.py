@@ -1,5 +1,8 @@
 """A scripted pushing policy for EqPushT-v0 that reads only the observation, so it is equivariant by construction.
 
+It is the reference controller of the env suite (the demo, the benchmark and data collection use it); it
+lives in eqenvs because eqenvs never imports agents.
+
 It moves the pusher behind the block (relative to the goal), going around the block if needed, then
 pushes the block's centre of mass towards the goal's, steering back onto the push line. Every quantity
 it uses is a difference, a norm, a dot or 2D cross product, or a quarter-turn of an observed vector,

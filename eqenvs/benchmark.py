@@ -1,0 +1,210 @@
+"""EqPushT-v0 benchmark: speed against raw gym-pusht, and how flat physics mode is across the orbit.
+
+    python -m eqenvs.benchmark                 # prints the tables (about a minute on 2 cores)
+    python -m eqenvs.benchmark --json out.json # also writes the figures as JSON
+
+1. Throughput, measured side by side in one run with interleaved repeats (median of the repeats):
+   ``gym_pusht/PushT-v0`` vs ``EqPushT-v0`` (frame mode at 0.7 rad), state observations and 96x96
+   pixel observations, both through ``gym.make``'s default wrappers. Target: state time ratio <= 1.10.
+2. Physics-mode flatness: the same open-loop actions at identity and at g; the frame-mode trajectory at
+   g is ``act_obs(g, identity)`` exactly, so the physics-mode deviation from it (px, the larger of the
+   pusher's and the block origin's) measures pymunk's departure from rotation equivariance. Episodes are
+   split by whether the canonical block touched a wall (within 1 px), rotations into C4 and generic angles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import eqenvs  # noqa: F401  (registers EqPushT-v0)
+from eqenvs.groups import SE2
+from eqenvs.pusht import ARENA_UNIT_PX, T_OUTLINE, WALL_CORNERS, WALL_RADIUS
+
+C4_DEGREES = (90.0, 180.0, 270.0)
+GENERIC_DEGREES = (30.0, 75.0, 137.0, 250.0)
+CHECKPOINTS = (10, 50, 100, 300)
+
+
+def _rate(env: gym.Env, actions: np.ndarray) -> float:
+    """Steps per second over ``actions`` (resetting with fixed seeds when an episode ends)."""
+    env.reset(seed=0)
+    episode = 0
+    start = time.perf_counter()
+    for a in actions:
+        _, _, terminated, truncated, _ = env.step(a)
+        if terminated or truncated:
+            episode += 1
+            env.reset(seed=episode)
+    return len(actions) / (time.perf_counter() - start)
+
+
+def throughput(steps: int, repeats: int) -> dict[str, Any]:
+    import gym_pusht  # noqa: F401  (registers gym_pusht/PushT-v0)
+
+    rng = np.random.default_rng(0)
+    targets = np.repeat(rng.uniform(0, 512, (steps // 10 + 1, 2)), 10, axis=0)[:steps].astype(np.float32)
+    deltas = rng.uniform(-1, 1, (steps, 2)).astype(np.float32)
+    cases: dict[str, tuple[Callable[[], gym.Env], np.ndarray]] = {
+        "gym_pusht state": (lambda: gym.make("gym_pusht/PushT-v0"), targets),
+        "EqPushT state absolute": (lambda: gym.make("EqPushT-v0", orientation=0.7, action_type="absolute"), targets),
+        "EqPushT state delta": (lambda: gym.make("EqPushT-v0", orientation=0.7), deltas),
+        "gym_pusht pixels": (lambda: gym.make("gym_pusht/PushT-v0", obs_type="pixels"), targets),
+        "EqPushT pixels delta": (lambda: gym.make("EqPushT-v0", orientation=0.7, obs_type="pixels"), deltas),
+    }
+    envs = {name: make() for name, (make, _) in cases.items()}
+    rates: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeats):  # interleaved, so drifts in machine load hit every case alike
+        for name, (_, actions) in cases.items():
+            n = actions.shape[0] // 4 if "pixels" in name else actions.shape[0]
+            rates[name].append(_rate(envs[name], actions[:n]))
+    median = {name: statistics.median(r) for name, r in rates.items()}
+    return {
+        "steps_per_s": median,
+        "time_ratio_state_absolute": median["gym_pusht state"] / median["EqPushT state absolute"],
+        "time_ratio_state_delta": median["gym_pusht state"] / median["EqPushT state delta"],
+        "time_ratio_pixels": median["gym_pusht pixels"] / median["EqPushT pixels delta"],
+    }
+
+
+def _touches_wall(state: np.ndarray) -> bool:
+    c, s = math.cos(state[4]), math.sin(state[4])
+    vertices = T_OUTLINE @ np.array([[c, s], [-s, c]]) + state[2:4]
+    inner_lo, inner_hi = WALL_CORNERS[0, 0] + WALL_RADIUS, WALL_CORNERS[2, 0] - WALL_RADIUS
+    return bool(np.min(np.minimum(vertices - inner_lo, inner_hi - vertices)) < 1.0)
+
+
+def _episode_actions(kind: str, seed: int, steps: int, env: gym.Env) -> np.ndarray:
+    """Open-loop delta actions recorded at the identity from the noisy scripted pusher: towards the push
+    task's goal ("interior"), or towards a point beyond a wall in a random direction ("wall"), which
+    drives the block into the wall and keeps grinding it there."""
+    from eqenvs.scripted import ScriptedPusher
+
+    rng = np.random.default_rng(seed)
+    layout = env.unwrapped.obs_layout
+    policy = ScriptedPusher(layout, noise=0.3, seed=seed)
+    far_goal = 2.0 * np.array([math.cos(a := rng.uniform(0, 2 * math.pi)), math.sin(a)])  # 512 px out
+    obs, _ = env.reset(seed=seed)
+    actions = []
+    for _ in range(steps):
+        seen = obs.copy()
+        if kind == "wall":
+            seen[layout["goal_pos"].slice] = far_goal
+        actions.append(policy.act(seen))
+        obs, *_ = env.step(actions[-1])
+    return np.array(actions)
+
+
+def _run(env: gym.Env, actions: np.ndarray, seed: int) -> tuple[np.ndarray, bool]:
+    obs, _ = env.reset(seed=seed)
+    observations, touched = [obs], _touches_wall(env.unwrapped.scene.get_state())
+    for a in actions:
+        obs, *_ = env.step(a)
+        observations.append(obs)
+        touched = touched or _touches_wall(env.unwrapped.scene.get_state())
+    return np.array(observations), touched
+
+
+def flatness(episodes: int, steps: int) -> dict[str, Any]:
+    rows: dict[tuple[str, str], list[np.ndarray]] = {}
+    make = dict(id="EqPushT-v0", task="push", max_episode_steps=None)
+    sym = gym.make(**make).unwrapped.symmetry
+    for kind in ("interior", "wall"):
+        for episode in range(episodes):
+            seed = 1000 * (kind == "wall") + episode
+            actions = _episode_actions(kind, seed, steps, gym.make(**make))
+            obs_e, touched = _run(gym.make(**make), actions, seed)
+            contact = "wall contact" if touched else "interior"
+            for group, angles in (("C4", C4_DEGREES), ("generic", GENERIC_DEGREES)):
+                for degrees in angles:
+                    g = SE2.from_angle(math.radians(degrees))
+                    physics = gym.make(**make, orientation=g, orientation_mode="physics")
+                    obs_p, _ = _run(physics, [sym.act_action(g, a) for a in actions], seed)
+                    expected = sym.act_obs(g, obs_e)  # frame mode at g, exactly
+                    bodies = [slice(4, 6), slice(8, 10)]  # block origin, pusher
+                    deviation = np.max([np.linalg.norm(obs_p[:, s] - expected[:, s], axis=1) for s in bodies], axis=0)
+                    rows.setdefault((group, contact), []).append(deviation * ARENA_UNIT_PX)
+    table = {}
+    for (group, contact), curves in sorted(rows.items()):
+        curves_arr = np.array(curves)  # (episodes x angles, steps + 1)
+        entry = {"episodes": len(curves)}
+        for t in CHECKPOINTS:
+            if t <= steps:
+                entry[f"median_px@{t}"] = float(np.median(curves_arr[:, t]))
+                entry[f"max_px@{t}"] = float(np.max(curves_arr[:, t]))
+        table[f"{group} / {contact}"] = entry
+    return table
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    speed = report["throughput"]
+    print("Throughput (steps/s, median of interleaved repeats; gym.make defaults on both sides)")
+    for name, rate in speed["steps_per_s"].items():
+        print(f"  {name:26s} {rate:8.0f}")
+    print(f"  time ratio EqPushT/gym_pusht, state, absolute actions: {speed['time_ratio_state_absolute']:.3f}"
+          "  (target <= 1.10)")  # fmt: skip
+    print(f"  time ratio EqPushT/gym_pusht, state, delta actions:    {speed['time_ratio_state_delta']:.3f}")
+    print(f"  time ratio EqPushT/gym_pusht, 96x96 pixels:            {speed['time_ratio_pixels']:.3f}")
+    print()
+    print("Physics mode vs frame mode (px deviation of pusher/block from the exact frame-mode trajectory)")
+    header = "  " + f"{'rotations / episodes':28s} {'n':>4}" + "".join(
+        f" {'med@' + str(t):>9} {'max@' + str(t):>9}" for t in CHECKPOINTS if f"median_px@{t}" in next(
+            iter(report["flatness"].values())))  # fmt: skip
+    print(header)
+    for name, entry in report["flatness"].items():
+        cells = "".join(
+            f" {entry[f'median_px@{t}']:9.2e} {entry[f'max_px@{t}']:9.2e}" for t in CHECKPOINTS
+            if f"median_px@{t}" in entry)  # fmt: skip
+        print(f"  {name:28s} {entry['episodes']:4d}{cells}")
+    print("  frame mode: 0 px at every g (observations equal act_obs(g, identity) bit for bit, see tests)")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=3000, help="env steps per throughput repeat")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved throughput repeats")
+    parser.add_argument("--episodes", type=int, default=8, help="flatness episodes per kind (interior, wall)")
+    parser.add_argument("--episode-steps", type=int, default=300, help="steps per flatness episode")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    for name in ("steps", "repeats", "episodes", "episode_steps"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')}: must be >= 1")
+    started = time.perf_counter()
+    report = {
+        "throughput": throughput(args.steps, args.repeats),
+        "flatness": flatness(args.episodes, args.episode_steps),
+        "command": "python -m eqenvs.benchmark " + " ".join(argv if argv is not None else sys.argv[1:]),
+    }
+    _print_report(report)
+    print(f"\n({time.perf_counter() - started:.0f} s)")
+    if args.json is not None:
+        _write_json(args.json, report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
