@@ -1,0 +1,34 @@
+# Two commands on a fresh clone: `make demo` (set up, then the end-to-end showcase) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch is pinned in the same pip command as everything that depends on it, so pip never pulls a
+# multi-GB CUDA build. Where PyPI's torch 2.13.0 is a CUDA build, add the CPU index:
+#   make demo PIP_EXTRA="--extra-index-url https://download.pytorch.org/whl/cpu"
+TORCH ?= torch==2.13.0
+PIP_EXTRA ?=
+export MUJOCO_GL ?= egl
+
+.PHONY: setup demo test bench lint
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) "$(TORCH)" -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(BIN)/python -m agents.demo
+
+# pytest exits 5 when it collects no tests: that is a failure, not a pass
+test: setup
+	@$(BIN)/python -m pytest -q; code=$$?; \
+	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
+
+bench: setup
+	$(BIN)/python -m eqenvs.benchmark
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
