@@ -15,12 +15,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +27,7 @@ import gymnasium as gym
 import numpy as np
 
 import eqenvs  # noqa: F401  (registers EqPushT-v0)
+from eqenvs.files import write_json
 from eqenvs.groups import SE2
 from eqenvs.pusht import ARENA_UNIT_PX, T_OUTLINE, WALL_CORNERS, WALL_RADIUS
 
@@ -171,17 +169,6 @@ def _print_report(report: dict[str, Any]) -> None:
     print("  frame mode: 0 px at every g (observations equal act_obs(g, identity) bit for bit, see tests)")
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3000, help="env steps per throughput repeat")
@@ -202,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     _print_report(report)
     print(f"\n({time.perf_counter() - started:.0f} s)")
     if args.json is not None:
-        _write_json(args.json, report)
+        write_json(args.json, report)
     return 0
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from eqenvs.files import atomic_path
 
 __all__ = ["VIDEO_SUFFIXES", "label_frame", "mosaic", "write_video"]
 
@@ -49,11 +50,7 @@ def write_video(path: str | os.PathLike, frames: Sequence[np.ndarray], fps: floa
     h, w = frames[0].shape[:2]
     if suffix == ".mp4" and (h % 16 or w % 16):
         raise ValueError(f"frames: mp4 frame sides must be multiples of 16, got {w}x{h}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         if suffix == ".mp4":
             import imageio.v2 as imageio
 
@@ -70,9 +67,6 @@ def write_video(path: str | os.PathLike, frames: Sequence[np.ndarray], fps: floa
             images[0].save(
                 tmp, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0
             )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

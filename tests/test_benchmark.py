@@ -1,0 +1,20 @@
+"""The 2D benchmark runs on a tiny budget and reports its figures (its numbers are not asserted as timings)."""
+
+from __future__ import annotations
+
+import json
+
+from eqenvs import benchmark
+
+
+def test_benchmark_smoke(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert benchmark.main(["--steps", "60", "--repeats", "1", "--episodes", "1", "--episode-steps", "20",
+                           "--json", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "time ratio EqPushT/gym_pusht" in printed and "Physics mode vs frame mode" in printed
+    report = json.loads(out.read_text())
+    assert set(report["throughput"]["steps_per_s"]) >= {"gym_pusht state", "EqPushT state delta"}
+    assert all(rate > 0 for rate in report["throughput"]["steps_per_s"].values())
+    # C4 rotations of the scene stay at float rounding in the interior
+    assert report["flatness"]["C4 / interior"]["max_px@10"] < 1e-9
