@@ -53,6 +53,7 @@ T_CENTRE_OF_MASS = np.array([0.0, 45.0])
 # origin stays within 15 + 121 px of the pusher's square. Bounds below round those up.
 POINT_BOUND = 2.25  # arena units; block origin <= 2.17, pusher <= 1.42, goals <= 0.6
 VELOCITY_BOUND = 1.1  # arena units per step; reachable <= 3.75 * 512 * sqrt(2) * VELOCITY_UNIT = 1.061
+UNIT_BOUND = 1.0 + 1e-12  # unit vectors, up to the rounding of rotating them (a few ulp)
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,9 @@ class PushTScene(gym.Env):
         self._action_zero = ACTION_ZERO[self.action_type]
         self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, placement=self._base_placement,
                                  render_mode=render_mode, obs_size=obs_size, render_size=render_size)  # fmt: skip
+        # EqPushTEnv's frame mode sets this: its Orient draws the pixels from g, so drawing them here too would
+        # only double the cost
+        self._pixels_drawn_by_wrapper = False
         self._episode: dict[str, Any] | None = None  # how the current episode began, for pickling
         self._history: list[tuple[float, float]] = []  # validated actions since reset, for pickling
 
@@ -340,10 +344,12 @@ class PushTScene(gym.Env):
         """
         rng_now = None if self._np_random is None else self._np_random.bit_generator.state
         return {"kwargs": self._init_kwargs, "episode": self._episode, "history": list(self._history),
-                "rng_now": rng_now, "rng_seed": self._np_random_seed}  # fmt: skip
+                "rng_now": rng_now, "rng_seed": self._np_random_seed,
+                "pixels_drawn_by_wrapper": self._pixels_drawn_by_wrapper}  # fmt: skip
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state["kwargs"])
+        self._pixels_drawn_by_wrapper = state["pixels_drawn_by_wrapper"]
         if state["episode"] is not None:
             self._np_random = _generator(state["episode"]["rng"])
             self.reset(options=state["episode"]["options"])
@@ -447,9 +453,14 @@ class PushTScene(gym.Env):
         gx, gy, ga = self.goal_pose()
         return math.hypot(bx - gx, by - gy), abs(_wrap_angle(ba - ga))
 
+    def _pixels(self) -> np.ndarray:
+        if self._pixels_drawn_by_wrapper:
+            return np.zeros((self.obs_size, self.obs_size, 3), np.uint8)  # replaced by the wrapper's frame
+        return self.render_view(size=self.obs_size, overlay=False)
+
     def _get_obs(self) -> Any:
         if self.obs_type == "pixels":
-            return self.render_view(size=self.obs_size, overlay=False)
+            return self._pixels()
         sim = self._sim
         cx, cy = ARENA_CENTRE
         k = 1.0 / ARENA_UNIT_PX
@@ -465,7 +476,7 @@ class PushTScene(gym.Env):
         ])  # fmt: skip
         if self.obs_type == "state":
             return state
-        return {"state": state, "pixels": self.render_view(size=self.obs_size, overlay=False)}
+        return {"state": state, "pixels": self._pixels()}
 
     def _get_info(self, reset: bool = False) -> dict[str, Any]:
         pos_error, angle_error = self._pose_errors()
@@ -536,7 +547,7 @@ def _pusht_symmetry(obs_type: str, action_type: str) -> Symmetry:
         ("block_pos", "point", 2), ("block_dir", "vector", 2),
         ("pusher_pos", "point", 2), ("pusher_vel", "vector", 2),
         point={"bound": POINT_BOUND, "scale": k, "unit": "arena units (256 px) from the arena centre"},
-        vector={"bound": 1.0, "unit": "unit vector"},
+        vector={"bound": UNIT_BOUND, "unit": "unit vector"},
     )  # fmt: skip
     # the velocity field's bound differs from the directions'
     fields = list(obs_layout.fields)
@@ -657,6 +668,7 @@ class EqPushTEnv(gym.Env):
                       obs_size=obs_size, render_size=render_size)  # fmt: skip
         if self.orientation_mode == "frame":
             self.scene = PushTScene(**kwargs)
+            self.scene._pixels_drawn_by_wrapper = True  # Orient renders pixel observations from g itself
             self._env: gym.Env = Orient(self.scene, orientation=g)
         else:
             self.scene = PushTScene(placement=g, **kwargs)

@@ -80,6 +80,7 @@ def test_frame_mode_is_exact_for_haar_random_and_quarter_turns(task):
         env = make(task=task, orientation=g)
         obs_g, rewards_g, flags_g = rollout(env, [sym.act_action(g, a) for a in actions], seed=1)
         expected = sym.act_obs(g, obs_e)
+        assert all(env.observation_space.contains(o) for o in obs_g)  # rotated unit vectors stay in bounds
         worst_obs = max(worst_obs, np.abs(obs_g - expected).max() / np.abs(expected).max())
         worst_reward = max(worst_reward, np.abs(rewards_g - rewards_e).max() / max(np.abs(rewards_e).max(), 1e-12))
         assert flags_g == flags_e
@@ -445,3 +446,25 @@ def test_huge_and_tiny_actions_are_projected():
     a, *_ = env.step(np.array([1e-9, 0.0]))
     b, *_ = twin.step(np.zeros(2))
     assert np.abs(a - b).max() < 1e-6
+
+
+def test_frame_mode_pixels_are_drawn_once_from_g(monkeypatch):
+    draws = []
+
+    class CountingCanvas(eqenvs.pusht.Canvas):
+        def __init__(self, *args, **kwargs):
+            draws.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(eqenvs.pusht, "Canvas", CountingCanvas)
+    env = make(task="push", obs_type="state_pixels", orientation=0.9)
+    env.reset(seed=0)
+    draws.clear()
+    obs, *_ = env.step(np.array([0.3, 0.4]))
+    assert len(draws) == 1
+    assert np.array_equal(obs["pixels"], env.unwrapped.render_view(size=96, overlay=False))
+    clone = pickle.loads(pickle.dumps(env))  # the arrangement survives pickling
+    draws.clear()
+    obs_clone, *_ = clone.step(np.array([0.3, 0.4]))
+    obs, *_ = env.step(np.array([0.3, 0.4]))
+    assert len(draws) == 2 and np.array_equal(obs["pixels"], obs_clone["pixels"])
