@@ -220,6 +220,7 @@ class PushTScene(gym.Env):
         # EqPushTEnv's frame mode sets this: its Orient draws the pixels from g, so drawing them here too would
         # only double the cost
         self._pixels_drawn_by_wrapper = False
+        self._scene_frame: tuple[GroupElement, GroupElement] | None = None  # set by reset
         self._episode: dict[str, Any] | None = None  # how the current episode began, for pickling
         self._history: list[tuple[float, float]] = []  # validated actions since reset, for pickling
 
@@ -263,6 +264,7 @@ class PushTScene(gym.Env):
         self.placement = placement
         sim = self._sim
         sim.placement = h = _centred(placement)
+        self._scene_frame = None if h.is_identity else (h, h.inverse())  # scene px -> world px, and back
         sim._setup()
         goal = self.task.goal
         sim.goal_pose = np.array([*h.act_points(goal[:2]).tolist(), goal[2] + self._phi])
@@ -428,25 +430,26 @@ class PushTScene(gym.Env):
         x, y = a.tolist()
         if not (math.isfinite(x) and math.isfinite(y)):
             raise ValueError(f"action: must be finite, got {a.tolist()}")
-        x, y = _quantise(x, self._action_zero), _quantise(y, self._action_zero)
         self._last_action = (x, y)
-        sim = self._sim
-        if self.action_type == "delta":
+        sim, frame, delta = self._sim, self._scene_frame, self.action_type == "delta"
+        if frame is not None:
+            # into the scene's own frame first, so that the float32 rounding below happens where frame mode's
+            # does: physics mode then differs from frame mode by pymunk alone, not by rounding
+            to_scene = frame[1].act_vectors if delta else frame[1].act_points
+            x, y = to_scene([x, y]).tolist()
+        x, y = _quantise(x, self._action_zero), _quantise(y, self._action_zero)
+        if delta:
             norm2 = x * x + y * y
             if norm2 > 1.0:  # project onto the unit disk: the admissible set is rotation-invariant
                 inv = 1.0 / math.sqrt(norm2)
                 x, y = x * inv, y * inv
-            px, py = sim.agent.position
+            px, py = sim.agent.position if frame is None else frame[1].act_points(sim.agent.position).tolist()
             x, y = px + DELTA_SCALE_PX * x, py + DELTA_SCALE_PX * y
-        # project the target onto the arena square, in the scene's own frame
-        h = sim.placement
-        if h.is_identity:
-            return _clip(x, 0), _clip(y, 1)
-        sx, sy = h.inverse().act_points([x, y]).tolist()
-        cx, cy = _clip(sx, 0), _clip(sy, 1)
-        if (cx, cy) == (sx, sy):
+        x, y = _clip(x, 0), _clip(y, 1)  # onto the arena square
+        if frame is None:
             return x, y
-        return tuple(h.act_points([cx, cy]).tolist())
+        tx, ty = frame[0].act_points([x, y]).tolist()
+        return tx, ty
 
     def _pose_errors(self) -> tuple[float, float]:
         bx, by, ba = self.block_pose()
