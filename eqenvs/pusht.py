@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
@@ -21,8 +20,8 @@ from gym_pusht.envs.pusht import PushTEnv, pymunk_to_shapely
 
 from eqenvs.groups import SE2, GroupElement
 from eqenvs.render import Canvas, check_frame_size
+from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
 from eqenvs.symmetry import Layout, Symmetry
-from eqenvs.wrappers import Orient
 
 __all__ = ["ARENA_CENTRE", "ARENA_UNIT_PX", "DELTA_SCALE_PX", "TASKS", "EqPushTEnv", "PushTScene"]
 
@@ -93,14 +92,12 @@ TASKS: dict[str, TaskSpec] = {
 }
 OBS_TYPES = ("state", "pixels", "state_pixels")
 ACTION_TYPES = ("delta", "absolute")
-ORIENTATION_MODES = ("frame", "physics")
 PUSHT_SUCCESS_COVERAGE = 0.95
 START_JITTER_PX, START_JITTER_RAD = 8.0, 0.1  # push/pose starts: uniform jitter of block position and heading
 REWARD_DISTANCE_PX = 60.0  # push/pose reward falls linearly to 0 at this position error
 # Action components below these magnitudes are read as 0 (delta: units of 40 px; absolute: px): far
 # below any physical effect, and above the ~1e-16-relative error of mapping an action to g and back.
 ACTION_ZERO = {"delta": 1e-7, "absolute": 1e-4}
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 COLORS = {
     "outside": (214, 214, 214),
@@ -112,12 +109,6 @@ COLORS = {
     "target": (220, 20, 60),
 }
 VIEW_HALF_EXTENT_PX = 372.0  # the rotated wall square reaches 250.5 * sqrt(2) + 2 = 356.3 px from the centre
-
-
-def _choice(value: Any, allowed: tuple[str, ...], name: str) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name}: {value!r} is not one of {allowed}")
-    return value
 
 
 def _wrap_angle(a: float) -> float:
@@ -178,7 +169,7 @@ class _Sim(PushTEnv):
             space.step(dt)
 
 
-class PushTScene(gym.Env):
+class PushTScene(PlacedScene):
     """The T-pushing task on gym-pusht's pymunk scene, placed in the world by ``placement``.
 
     At the identity placement this is the canonical environment that ``Orient`` relabels (EqPushT-v0's
@@ -188,6 +179,8 @@ class PushTScene(gym.Env):
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": round(1 / CONTROL_DT)}
+    group = SE2
+    translation_unit = "px"
 
     def __init__(
         self,
@@ -199,11 +192,11 @@ class PushTScene(gym.Env):
         obs_size: int = 96,
         render_size: int = 512,
     ):
-        self.task = TASKS[_choice(task, tuple(TASKS), "task")]
-        self.obs_type = _choice(obs_type, OBS_TYPES, "obs_type")
-        self.action_type = _choice(action_type, ACTION_TYPES, "action_type")
+        self.task = TASKS[choice(task, tuple(TASKS), "task")]
+        self.obs_type = choice(obs_type, OBS_TYPES, "obs_type")
+        self.action_type = choice(action_type, ACTION_TYPES, "action_type")
         if render_mode is not None:
-            _choice(render_mode, tuple(self.metadata["render_modes"]), "render_mode")
+            choice(render_mode, tuple(self.metadata["render_modes"]), "render_mode")
         self.render_mode = render_mode
         self.obs_size = check_frame_size(obs_size, "obs_size")
         self.render_size = check_frame_size(render_size, "render_size")
@@ -217,9 +210,6 @@ class PushTScene(gym.Env):
         self._action_zero = ACTION_ZERO[self.action_type]
         self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, placement=self._base_placement,
                                  render_mode=render_mode, obs_size=obs_size, render_size=render_size)  # fmt: skip
-        # EqPushTEnv's frame mode sets this: its Orient draws the pixels from g, so drawing them here too would
-        # only double the cost
-        self._pixels_drawn_by_wrapper = False
         self._scene_frame: tuple[GroupElement, GroupElement] | None = None  # set by reset
         self._episode: dict[str, Any] | None = None  # how the current episode began, for pickling
         self._history: list[tuple[float, float]] = []  # validated actions since reset, for pickling
@@ -309,12 +299,6 @@ class PushTScene(gym.Env):
         }
         return self._get_obs(), reward, bool(success), False, info
 
-    def render(self) -> np.ndarray | None:
-        if self.render_mode is None:
-            gym.logger.warn("render(): no render_mode was set; pass render_mode='rgb_array'")
-            return None
-        return self.render_view()
-
     def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
         """Draw the current scene as seen from orientation ``view`` (about the arena centre).
 
@@ -353,13 +337,13 @@ class PushTScene(gym.Env):
         self.__init__(**state["kwargs"])
         self._pixels_drawn_by_wrapper = state["pixels_drawn_by_wrapper"]
         if state["episode"] is not None:
-            self._np_random = _generator(state["episode"]["rng"])
+            self._np_random = generator_from_state(state["episode"]["rng"])
             self.reset(options=state["episode"]["options"])
             self._episode["rng"] = state["episode"]["rng"]
             for action in state["history"]:
                 self._advance(action)
         if state["rng_now"] is not None:
-            self._np_random = _generator(state["rng_now"])
+            self._np_random = generator_from_state(state["rng_now"])
         self._np_random_seed = state["rng_seed"]
 
     # -------------------------------------------------------------- internals
@@ -374,27 +358,8 @@ class PushTScene(gym.Env):
         r = self._sim.placement.rotation
         return math.atan2(r[1, 0], r[0, 0])
 
-    def _parse_options(self, options: Mapping[str, Any] | None) -> tuple[GroupElement, np.ndarray | None]:
-        if options is None:
-            options = {}
-        if not isinstance(options, Mapping):
-            raise ValueError(f"options: expected a dict or None, got {type(options).__name__}")
-        unknown = set(options) - {"orientation", "state"}
-        if unknown:
-            raise ValueError(f"options: unknown key(s) {sorted(map(str, unknown))}; expected 'orientation', 'state'")
-        placement = self._base_placement
-        if options.get("orientation") is not None:
-            placement = SE2.parse(options["orientation"], "options['orientation']")
-            if np.linalg.norm(placement.translation) > self._max_translation + 1e-9:
-                raise ValueError(
-                    f"options['orientation']: translation {np.linalg.norm(placement.translation):.6g} px exceeds the "
-                    f"{self._max_translation:.6g} px the observation bounds were built for; construct the env "
-                    "with the largest translation you will use"
-                )
-        state = None
-        if options.get("state") is not None:
-            state = _parse_state(options["state"], _centred(placement))
-        return placement, state
+    def _parse_state(self, state: Any, placement: GroupElement) -> np.ndarray:
+        return _parse_state(state, _centred(placement))
 
     def _push_start_block(self) -> tuple[float, float, float]:
         rng = self.np_random
@@ -437,7 +402,7 @@ class PushTScene(gym.Env):
             # does: physics mode then differs from frame mode by pymunk alone, not by rounding
             to_scene = frame[1].act_vectors if delta else frame[1].act_points
             x, y = to_scene([x, y]).tolist()
-        x, y = _quantise(x, self._action_zero), _quantise(y, self._action_zero)
+        x, y = quantise_action(x, self._action_zero), quantise_action(y, self._action_zero)
         if delta:
             norm2 = x * x + y * y
             if norm2 > 1.0:  # project onto the unit disk: the admissible set is rotation-invariant
@@ -455,11 +420,6 @@ class PushTScene(gym.Env):
         bx, by, ba = self.block_pose()
         gx, gy, ga = self.goal_pose()
         return math.hypot(bx - gx, by - gy), abs(_wrap_angle(ba - ga))
-
-    def _pixels(self) -> np.ndarray:
-        if self._pixels_drawn_by_wrapper:
-            return np.zeros((self.obs_size, self.obs_size, 3), np.uint8)  # replaced by the wrapper's frame
-        return self.render_view(size=self.obs_size, overlay=False)
 
     def _get_obs(self) -> Any:
         if self.obs_type == "pixels":
@@ -492,24 +452,6 @@ class PushTScene(gym.Env):
         if reset:
             info["orientation"] = self.placement
         return info
-
-
-def _generator(state: dict[str, Any]) -> np.random.Generator:
-    bit_generator = getattr(np.random, state["bit_generator"])()
-    bit_generator.state = state
-    return np.random.Generator(bit_generator)
-
-
-def _quantise(v: float, zero: float) -> float:
-    """Round an action component to float32 (the action space's dtype) and flush specks below ``zero`` to 0.
-
-    This makes frame mode's round trip exact: ``act_action(g^-1, act_action(g, a))`` differs from a
-    float32 action ``a`` by ~1e-16, which rounding to float32 removes, so the canonical simulation
-    receives ``a`` bit for bit. (Contacts amplify any difference: 1e-16 grows to ~1e-8 within 30 steps.)
-    """
-    if abs(v) < zero:
-        return 0.0
-    return float(np.float32(max(-_FLOAT32_MAX, min(_FLOAT32_MAX, v))))
 
 
 def _clip(v: float, axis: int) -> float:
@@ -573,7 +515,7 @@ def _pusht_symmetry(obs_type: str, action_type: str) -> Symmetry:
     return Symmetry(SE2, obs_layout, action_layout, state_layout, obs_type=obs_type)
 
 
-class EqPushTEnv(gym.Env):
+class EqPushTEnv(OrientedEnv):
     """
     ## Description
 
@@ -653,6 +595,7 @@ class EqPushTEnv(gym.Env):
     """
 
     metadata: ClassVar[dict[str, Any]] = PushTScene.metadata
+    scene_class = PushTScene
 
     def __init__(
         self,
@@ -665,63 +608,8 @@ class EqPushTEnv(gym.Env):
         obs_size: int = 96,
         render_size: int = 512,
     ):
-        self.orientation_mode = _choice(orientation_mode, ORIENTATION_MODES, "orientation_mode")
-        g = SE2.parse(orientation, "orientation")
-        kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, render_mode=render_mode,
-                      obs_size=obs_size, render_size=render_size)  # fmt: skip
-        if self.orientation_mode == "frame":
-            self.scene = PushTScene(**kwargs)
-            self.scene._pixels_drawn_by_wrapper = True  # Orient renders pixel observations from g itself
-            self._env: gym.Env = Orient(self.scene, orientation=g)
-        else:
-            self.scene = PushTScene(placement=g, **kwargs)
-            self._env = self.scene
-        self.render_mode = render_mode
-        self.symmetry = self.scene.symmetry
-        self.obs_layout = self.scene.obs_layout
-        self.task = self.scene.task.name
-        self.observation_space = self._env.observation_space
-        self.action_space = self._env.action_space
-
-    # The scene owns the episode's random generator: alias gym.Env's storage to it, so that
-    # ``env.unwrapped.np_random`` is the one generator every draw goes through.
-    @property
-    def _np_random(self) -> np.random.Generator | None:
-        return self.scene._np_random
-
-    @_np_random.setter
-    def _np_random(self, value: np.random.Generator | None) -> None:
-        self.scene._np_random = value
-
-    @property
-    def _np_random_seed(self) -> int | None:
-        return self.scene._np_random_seed
-
-    @_np_random_seed.setter
-    def _np_random_seed(self, value: int | None) -> None:
-        self.scene._np_random_seed = value
-
-    @property
-    def orientation(self) -> GroupElement:
-        """The orientation of the current episode."""
-        return self._env.orientation if self.orientation_mode == "frame" else self.scene.placement
-
-    def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
-        return self._env.reset(seed=seed, options=options)
-
-    def step(self, action: Any):
-        return self._env.step(action)
-
-    def render(self) -> np.ndarray | None:
-        return self._env.render()
-
-    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
-        """The current scene drawn as seen from ``view`` composed with this env's own orientation."""
-        return self._env.render_view(view, size, overlay)
-
-    def get_state(self) -> np.ndarray:
-        """The reset state in this env's frame: feed it back as ``reset(options={"state": ...})``."""
-        return self._env.get_state()
+        self._build(orientation, orientation_mode, task=task, obs_type=obs_type, action_type=action_type,
+                    render_mode=render_mode, obs_size=obs_size, render_size=render_size)  # fmt: skip
 
     def block_pose(self) -> tuple[float, float, float]:
         """Block body-frame pose in this env's frame (px, rad)."""
