@@ -5,10 +5,16 @@ Importing the package registers the environment ids (Gymnasium 1.x has no plugin
     import gymnasium as gym
     import eqenvs
 
-    env = gym.make("EqPushT-v0", orientation=0.7)   # also gym.make("eqenvs:EqPushT-v0", ...)
+    env = gym.make("EqPushT-v0", orientation=0.7)     # also gym.make("eqenvs:EqPushT-v0", ...)
+    env3 = gym.make("EqPushT3D-v0", orientation=R)  # R: yaw, 3x3 rotation, 4x4 SE(3) matrix or element
 """
 
 from __future__ import annotations
+
+import os
+
+# MuJoCo picks its OpenGL backend when first imported: render headless (EGL) unless the user chose one
+os.environ.setdefault("MUJOCO_GL", "egl")
 
 import gymnasium as gym
 
@@ -20,3 +26,5 @@ __version__ = "0.1.0"
 
 if "EqPushT-v0" not in gym.registry:
     gym.register(id="EqPushT-v0", entry_point="eqenvs.pusht:EqPushTEnv", max_episode_steps=300)
+if "EqPushT3D-v0" not in gym.registry:  # 200 steps of 0.1 s
+    gym.register(id="EqPushT3D-v0", entry_point="eqenvs.pusht3d:EqPushT3DEnv", max_episode_steps=200)
