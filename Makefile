@@ -29,6 +29,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m eqenvs.benchmark
+	$(BIN)/python -m eqenvs.benchmark3d
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,4 +1,4 @@
-"""The README's main job runs end to end on a tiny budget and reports frame-mode exactness."""
+"""The README's main job runs end to end on a tiny budget and reports exactness and flatness."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import imageio.v3 as iio
 from agents import demo
 
 
-def test_demo_writes_the_mosaic_and_reports_exactness(tmp_path, capsys):
+def test_demo_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
     code = demo.main(["--out", str(tmp_path), "--steps", "30", "--slice-angles", "20", "--heldout-angles", "200",
-                      "--tile", "64", "--gif-tile", "32"])  # fmt: skip
+                      "--tile", "64", "--gif-tile", "32", "--steps-3d", "8"])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0
-    assert "frame-mode exactness" in printed
+    assert "frame-mode exactness" in printed and "physics-mode flatness on the ladder" in printed
     video = iio.imread(tmp_path / "showcase_push.mp4")
     assert video.shape[1:] == (64, 256, 3)  # two labelled tiles in a row of four
+    ladder = iio.imread(tmp_path / "showcase_ladder3d.mp4")
+    assert ladder.shape == (9, 128, 192, 3)  # six rungs in two rows of three, reset + 8 steps
     assert (tmp_path / "showcase_push.gif").stat().st_size > 1000
+    assert (tmp_path / "showcase_ladder3d.gif").stat().st_size > 1000
