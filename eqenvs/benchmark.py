@@ -29,7 +29,7 @@ import numpy as np
 import eqenvs  # noqa: F401  (registers EqPushT-v0)
 from eqenvs.files import write_json
 from eqenvs.groups import SE2
-from eqenvs.pusht import ARENA_UNIT_PX, T_OUTLINE, WALL_CORNERS, WALL_RADIUS
+from eqenvs.pusht import ARENA_UNIT_PX
 
 C4_DEGREES = (90.0, 180.0, 270.0)
 GENERIC_DEGREES = (30.0, 75.0, 137.0, 250.0)
@@ -77,13 +77,6 @@ def throughput(steps: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def _touches_wall(state: np.ndarray) -> bool:
-    c, s = math.cos(state[4]), math.sin(state[4])
-    vertices = T_OUTLINE @ np.array([[c, s], [-s, c]]) + state[2:4]
-    inner_lo, inner_hi = WALL_CORNERS[0, 0] + WALL_RADIUS, WALL_CORNERS[2, 0] - WALL_RADIUS
-    return bool(np.min(np.minimum(vertices - inner_lo, inner_hi - vertices)) < 1.0)
-
-
 def _episode_actions(kind: str, seed: int, steps: int, env: gym.Env) -> np.ndarray:
     """Open-loop delta actions recorded at the identity from the noisy scripted pusher: towards the push
     task's goal ("interior"), or towards a point beyond a wall in a random direction ("wall"), which
@@ -107,11 +100,12 @@ def _episode_actions(kind: str, seed: int, steps: int, env: gym.Env) -> np.ndarr
 
 def _run(env: gym.Env, actions: np.ndarray, seed: int) -> tuple[np.ndarray, bool]:
     obs, _ = env.reset(seed=seed)
-    observations, touched = [obs], _touches_wall(env.unwrapped.scene.get_state())
+    scene = env.unwrapped.scene
+    observations, touched = [obs], scene.wall_clearance() < 1.0
     for a in actions:
         obs, *_ = env.step(a)
         observations.append(obs)
-        touched = touched or _touches_wall(env.unwrapped.scene.get_state())
+        touched = touched or scene.wall_clearance() < 1.0
     return np.array(observations), touched
 
 

@@ -30,7 +30,8 @@ import mujoco
 import numpy as np
 
 from eqenvs.groups import SE3, GroupElement
-from eqenvs.pusht3d import DELTA_SCALE_M, EqPushT3DEnv, PushT3DScene
+from eqenvs.pusht3d import EqPushT3DEnv, PushT3DScene
+from eqenvs.scripted import ScriptedPusher3D
 from eqenvs.splits import ladder
 from eqenvs.symmetry import Layout
 from eqenvs.wrappers import Orient
@@ -50,27 +51,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- a contact-rich canonical push
-def _scripted_action(obs: np.ndarray, layout: Layout, goal: np.ndarray, rng: np.random.Generator, noise: float):
-    """Get behind the block (as seen from ``goal``), going round it if needed, then push it towards ``goal``."""
-    pusher, block = (obs[layout[name].slice][:2] for name in ("pusher_pos", "block_pos"))
-    direction = goal - block
-    distance = float(np.linalg.norm(direction))
-    u = direction / distance if distance > 1e-3 else np.array([1.0, 0.0])
-    side = np.array([-u[1], u[0]])
-    rel = pusher - block
-    along, lateral = float(rel @ u), float(rel @ side)
-    if along < -0.07 and abs(lateral) < 0.02:
-        aim = block + 0.5 * min(distance, 0.08) * u  # in position: push through the block's centre
-    elif along < -0.09:
-        aim = block - 0.11 * u  # behind it: slide across to the push line
-    elif abs(lateral) < 0.11:
-        aim = pusher + math.copysign(0.04, lateral) * side  # beside or in front of it: step clear sideways
-    else:
-        aim = block - 0.11 * u + math.copysign(0.13, lateral) * side  # clear of it: go round to behind
-    action = np.array([*((aim - pusher) / DELTA_SCALE_M), 0.0]) + rng.normal(0.0, noise, 3)
-    return action.astype(np.float32)
-
-
 def scripted_actions(steps: int = 100, seed: int = 0, noise: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """A contact-rich canonical closed loop: (actions (steps, 3) float32, observations (steps + 1, 33)).
 
@@ -79,13 +59,13 @@ def scripted_actions(steps: int = 100, seed: int = 0, noise: float = 0.2) -> tup
     sticks against the table under the pusher for most of the episode.
     """
     env = PushT3DScene()
-    rng = np.random.default_rng([seed, 3])
+    policy = ScriptedPusher3D(env.obs_layout, noise=noise, seed=[seed, 3])
     obs, _ = env.reset(seed=seed)
     actions, observations = [], [obs]
     for k in range(steps):
         phase = 2 * math.pi * k / 100
         goal = 0.08 * np.array([math.cos(phase), math.sin(phase)])
-        action = _scripted_action(obs, env.obs_layout, goal, rng, noise)
+        action = policy.act(obs, goal)
         obs, *_ = env.step(action)
         actions.append(action)
         observations.append(obs)

@@ -21,7 +21,7 @@ from gym_pusht.envs.pusht import PushTEnv, pymunk_to_shapely
 from eqenvs.groups import SE2, GroupElement
 from eqenvs.render import Canvas, check_frame_size
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
-from eqenvs.symmetry import Layout, Symmetry
+from eqenvs.symmetry import Field, Layout, Symmetry
 
 __all__ = ["ARENA_CENTRE", "ARENA_UNIT_PX", "DELTA_SCALE_PX", "TASKS", "EqPushTEnv", "PushTScene"]
 
@@ -237,6 +237,14 @@ class PushTScene(PlacedScene):
     def coverage(self) -> float:
         """Fraction of the goal T covered by the block (gym-pusht's shapely computation)."""
         return float(self._sim._get_coverage())
+
+    def wall_clearance(self) -> float:
+        """Distance (px) from the block to the nearest wall's inner surface; <= 0 means touching."""
+        vertices = _t_polygon(*self.block_pose())
+        if self._scene_frame is not None:
+            vertices = self._scene_frame[1].act_points(vertices)
+        inner_lo, inner_hi = WALL_CORNERS[0, 0] + WALL_RADIUS, WALL_CORNERS[2, 0] - WALL_RADIUS
+        return float(np.min(np.minimum(vertices - inner_lo, inner_hi - vertices)))
 
     def get_state(self) -> np.ndarray:
         """[pusher_x, pusher_y, block_x, block_y, block_angle] (world px, rad), as ``reset(options={"state": ...})``."""
@@ -487,17 +495,16 @@ def _parse_state(state: Any, h: GroupElement) -> np.ndarray:
 
 def _pusht_symmetry(obs_type: str, action_type: str) -> Symmetry:
     k = 1.0 / ARENA_UNIT_PX
-    obs_layout = Layout.of(
-        ("goal_pos", "point", 2), ("goal_dir", "vector", 2),
-        ("block_pos", "point", 2), ("block_dir", "vector", 2),
-        ("pusher_pos", "point", 2), ("pusher_vel", "vector", 2),
-        point={"bound": POINT_BOUND, "scale": k, "unit": "arena units (256 px) from the arena centre"},
-        vector={"bound": UNIT_BOUND, "unit": "unit vector"},
-    )  # fmt: skip
-    # the velocity field's bound differs from the directions'
-    fields = list(obs_layout.fields)
-    fields[-1] = type(fields[-1])("pusher_vel", "vector", 10, 2, VELOCITY_BOUND, unit="arena units per step")
-    obs_layout = Layout(fields)
+    position = {"bound": POINT_BOUND, "scale": k, "unit": "arena units (256 px) from the arena centre"}
+    direction = {"bound": UNIT_BOUND, "unit": "unit vector"}
+    obs_layout = Layout([
+        Field("goal_pos", "point", 0, 2, **position, constant=True),
+        Field("goal_dir", "vector", 2, 2, **direction, constant=True),
+        Field("block_pos", "point", 4, 2, **position),
+        Field("block_dir", "vector", 6, 2, **direction),
+        Field("pusher_pos", "point", 8, 2, **position),
+        Field("pusher_vel", "vector", 10, 2, VELOCITY_BOUND, unit="arena units per step"),
+    ])  # fmt: skip
     if action_type == "delta":
         action_layout = Layout.of(("target_delta", "vector", 2), vector={"bound": 1.0, "unit": "x 40 px"})
     else:

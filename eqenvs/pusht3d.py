@@ -183,7 +183,13 @@ def _symmetry(obs_type: str, action_type: str) -> Symmetry:
         ("goal_y", "vector", UNIT_BOUND, "unit vector"),
         ("up", "vector", UNIT_BOUND, "unit vector, minus gravity"),
     ]
-    obs_layout = Layout([Field(n, k, 3 * i, 3, bound, unit=unit) for i, (n, k, bound, unit) in enumerate(entries)])
+    constant = {"goal_pos", "goal_x", "goal_y", "up"}  # fixed within an episode
+    obs_layout = Layout(
+        [
+            Field(n, k, 3 * i, 3, bound, unit=unit, constant=n in constant)
+            for i, (n, k, bound, unit) in enumerate(entries)
+        ]
+    )
     if action_type == "delta":
         action_layout = Layout([Field("target_delta", "vector", 0, 3, 1.0, unit="x 4 cm, projected on the table")])
     else:

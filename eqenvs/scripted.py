@@ -1,7 +1,9 @@
-"""A scripted pushing policy for EqPushT-v0 that reads only the observation, so it is equivariant by construction.
+"""Scripted pushing policies: ``ScriptedPusher`` (EqPushT-v0) and ``ScriptedPusher3D`` (EqPushT3D-v0).
 
-It is the reference controller of the env suite (the demo, the benchmark and data collection use it); it
-lives in eqenvs because eqenvs never imports agents.
+They are the reference controllers of the env suite (the demo, the benchmarks and data collection use
+them); they live in eqenvs because eqenvs never imports agents.
+
+``ScriptedPusher`` reads only the observation, so it is equivariant by construction.
 
 It moves the pusher behind the block (relative to the goal), going around the block if needed, then
 pushes the block's centre of mass towards the goal's, steering back onto the push line. Every quantity
@@ -18,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from eqenvs.pusht import ARENA_UNIT_PX, DELTA_SCALE_PX, PUSHER_RADIUS, T_CENTRE_OF_MASS, T_OUTLINE
+from eqenvs.pusht3d import DELTA_SCALE_M as DELTA_SCALE_M_3D
 from eqenvs.symmetry import Layout
 
-__all__ = ["ScriptedPusher"]
+__all__ = ["ScriptedPusher", "ScriptedPusher3D"]
 
 _PX = 1.0 / ARENA_UNIT_PX  # one px in arena units
 _COM_OFFSET = T_CENTRE_OF_MASS[1] * _PX  # centre of mass sits 45 px along the body's +y axis
@@ -123,3 +126,46 @@ class ScriptedPusher:
         # go around the block: tangent step towards the standoff side, pulled onto the detour circle
         side = 1.0 if lateral >= 0 else -1.0
         return 30 * _PX * side * _perp(radial) + (_ORBIT - r) * radial
+
+
+class ScriptedPusher3D:
+    """EqPushT3D-v0's scripted pusher, for the canonical frame (the table is the xy plane; yaws keep it so).
+
+    Get behind the block (as seen from the goal), going round it if needed, then push it towards the goal,
+    plus isotropic Gaussian action noise. ``act(obs, goal)`` may herd the block towards another point of the
+    table plane. In a tilted frame, conjugate it: ``act_action(g, policy.act(act_obs(g^-1, obs)))``.
+    """
+
+    def __init__(self, obs_layout: Layout, noise: float = 0.0, seed: Any = None):
+        for name in ("pusher_pos", "block_pos", "goal_pos"):
+            if name not in obs_layout:
+                raise ValueError(f"obs_layout: missing field {name!r}; is this an EqPushT3D-v0 state layout?")
+        if not (math.isfinite(noise) and noise >= 0):
+            raise ValueError(f"noise: must be finite and >= 0, got {noise}")
+        self.layout, self.noise = obs_layout, noise
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self, seed: Any = None) -> None:
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+
+    def act(self, obs: Any, goal: np.ndarray | None = None) -> np.ndarray:
+        obs = np.asarray(obs["state"] if isinstance(obs, dict) else obs, dtype=np.float64)
+        pusher, block = (obs[self.layout[name].slice][:2] for name in ("pusher_pos", "block_pos"))
+        goal = obs[self.layout["goal_pos"].slice][:2] if goal is None else np.asarray(goal, dtype=np.float64)
+        direction = goal - block
+        distance = float(np.linalg.norm(direction))
+        u = direction / distance if distance > 1e-3 else np.array([1.0, 0.0])
+        side = np.array([-u[1], u[0]])
+        rel = pusher - block
+        along, lateral = float(rel @ u), float(rel @ side)
+        if along < -0.07 and abs(lateral) < 0.02:
+            aim = block + 0.5 * min(distance, 0.08) * u  # in position: push through the block's centre
+        elif along < -0.09:
+            aim = block - 0.11 * u  # behind it: slide across to the push line
+        elif abs(lateral) < 0.11:
+            aim = pusher + math.copysign(0.04, lateral) * side  # beside or in front of it: step clear sideways
+        else:
+            aim = block - 0.11 * u + math.copysign(0.13, lateral) * side  # clear of it: go round to behind
+        action = np.array([*((aim - pusher) / DELTA_SCALE_M_3D), 0.0]) + self.rng.normal(0.0, self.noise, 3)
+        return action.astype(np.float32)

@@ -54,6 +54,8 @@ class Field:
     origin: tuple[float, ...] = ()
     scale: float = 1.0
     unit: str = ""
+    constant: bool = False
+    """Constant within an episode (a goal, gravity): world models copy it rather than predict it."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -468,3 +468,16 @@ def test_frame_mode_pixels_are_drawn_once_from_g(monkeypatch):
     obs_clone, *_ = clone.step(np.array([0.3, 0.4]))
     obs, *_ = env.step(np.array([0.3, 0.4]))
     assert len(draws) == 2 and np.array_equal(obs["pixels"], obs_clone["pixels"])
+
+
+def test_wall_clearance_is_measured_in_the_scene_frame():
+    state = [60.0, 256.0, 200.0, 200.0, 0.0]  # bar from x = 140 to 260, y from 200 to 320 (stem to 320)
+    frame = make(task="push")
+    frame.reset(seed=0, options={"state": state})
+    assert frame.unwrapped.scene.wall_clearance() == pytest.approx(min(140 - 7, 504 - 260, 200 - 7, 504 - 320))
+    g = SE2.from_angle(1.1)
+    physics = make(task="push", orientation=g, orientation_mode="physics")
+    physics.reset(seed=0, options={"state": physics.unwrapped.symmetry.act_state(g, state)})
+    assert physics.unwrapped.scene.wall_clearance() == pytest.approx(frame.unwrapped.scene.wall_clearance(), abs=1e-9)
+    frame.reset(seed=0, options={"state": [60.0, 256.0, 440.0, 200.0, 0.0]})  # bar's right end at 500
+    assert frame.unwrapped.scene.wall_clearance() == pytest.approx(4.0)
