@@ -1,0 +1,1 @@
+"""Neural-network building blocks: Vector-Neuron layers (exactly equivariant) and plain MLPs."""

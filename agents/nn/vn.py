@@ -1,0 +1,131 @@
+"""Vector-Neuron layers: exactly rotation-equivariant maps of sets of vectors, in any dimension.
+
+A VN feature is a tensor ``(..., C, d)``: C channels, each a d-vector (d = 2 or 3). Every layer here
+commutes with ``x -> x R^T`` for any orthogonal R acting on the last axis, because it only mixes channels
+(``W x``), scales vectors by invariant functions (inner products, norms), or combines vectors linearly:
+
+* ``VNLinear``: ``x -> W x``, channel mixing with no bias (a bias vector would pick a direction);
+* ``VNLeakyReLU``: a learned direction ``k = U x`` per channel; the part of ``x`` pointing against ``k``
+  is (mostly) removed — the vector analogue of a ReLU;
+* ``VNRMSNorm``: ``x / sqrt(mean_c |x_c|^2 + eps)`` with a gain per channel. Mean-centred norms
+  (LayerNorm/BatchNorm over vectors) subtract a direction and wreck multi-step exactness in float32;
+* ``VNGate``: the scalar path — the Gram matrix (all inner products) of a few projected channels is
+  invariant, so any MLP of it can scale vector channels: ``y_c = s_c(<p_i, p_j>) (V x)_c``. This gives the
+  network general invariant functions (norms, angles, saturation) at the cost of a small MLP.
+
+``quarter_turns`` (2D only) appends each vector turned by +90 degrees: channel mixing alone is
+O(2)-equivariant and cannot tell the left of the block from its right; with the turned copies the model
+is SO(2)-equivariant (quarter turns commute with rotations, not with reflections).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["VNMLP", "VNLeakyReLU", "VNLinear", "VNRMSNorm", "quarter_turns"]
+
+_EPS = 1e-6
+
+
+def quarter_turns(x: torch.Tensor) -> torch.Tensor:
+    """2D: ``(..., C, 2) -> (..., 2C, 2)``, the channels followed by their +90 degree turns."""
+    if x.shape[-1] != 2:
+        raise ValueError(f"x: quarter turns are defined for 2D vectors, got dimension {x.shape[-1]}")
+    turned = torch.stack([-x[..., 1], x[..., 0]], dim=-1)
+    return torch.cat([x, turned], dim=-2)
+
+
+class VNLinear(nn.Module):
+    """``(..., C_in, d) -> (..., C_out, d)``: ``W x`` over channels, no bias."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels))
+        nn.init.uniform_(self.weight, -1 / math.sqrt(in_channels), 1 / math.sqrt(in_channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.matmul(self.weight, x)  # (C_out, C_in) @ (..., C_in, d)
+
+
+class VNLeakyReLU(nn.Module):
+    """Per channel: keep ``x`` where it agrees with a learned direction ``k = U x``, else project it off ``k``
+    (leaking ``negative_slope`` of the removed part)."""
+
+    def __init__(self, channels: int, negative_slope: float = 0.2):
+        super().__init__()
+        self.direction = VNLinear(channels, channels)
+        self.negative_slope = negative_slope
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        k = self.direction(x)  # (..., C, d)
+        dot = (x * k).sum(-1, keepdim=True)  # (..., C, 1), invariant
+        k_norm2 = (k * k).sum(-1, keepdim=True) + _EPS
+        projected = x - (dot / k_norm2) * k  # x with its component along k removed
+        kept = torch.where(dot >= 0, x, projected)
+        return self.negative_slope * x + (1 - self.negative_slope) * kept
+
+
+class VNRMSNorm(nn.Module):
+    """``x / sqrt(mean_c |x_c|^2 + eps) * gain_c``: one invariant scale per sample, a gain per channel."""
+
+    def __init__(self, channels: int, eps: float = _EPS):
+        super().__init__()
+        self.gain = nn.Parameter(torch.ones(channels, 1))
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # vector_norm, not a hand-written sqrt: its gradient at 0 is finite
+        norms = torch.linalg.vector_norm(x, dim=-1)  # (..., C)
+        rms = torch.sqrt((norms * norms).mean(-1, keepdim=True) + self.eps)[..., None]  # (..., 1, 1)
+        return x / rms * self.gain
+
+
+class VNGate(nn.Module):
+    """``(..., C_in, d) -> (..., C_out, d)``: ``(V x)_c * s_c``, the scales ``s`` an MLP of invariants.
+
+    The invariants are the Gram matrix ``<p_i, p_j>`` of ``k`` projected channels ``p = P x`` (inner
+    products of equivariant vectors, so unchanged by any rotation).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, invariants: int = 6, hidden: int = 32):
+        super().__init__()
+        self.project = VNLinear(in_channels, invariants)
+        self.values = VNLinear(in_channels, out_channels)
+        self.scales = nn.Sequential(
+            nn.Linear(invariants * invariants, hidden), nn.SiLU(), nn.Linear(hidden, out_channels)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.project(x)  # (..., k, d)
+        gram = torch.matmul(p, p.transpose(-1, -2)).flatten(-2)  # (..., k * k), invariant
+        return self.values(x) * self.scales(gram)[..., None]
+
+
+class VNMLP(nn.Module):
+    """An equivariant map of vector sets: a VNLinear lift, ``depth`` residual blocks, a VNLinear readout.
+
+    Block: ``x + VNLinear(VNLeakyReLU(VNGate(VNRMSNorm(x))))``.
+    """
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int, depth: int = 2, invariants: int = 6):
+        super().__init__()
+        self.lift = VNLinear(in_channels, hidden)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(
+                VNRMSNorm(hidden),
+                VNGate(hidden, hidden, invariants, 2 * hidden),
+                VNLeakyReLU(hidden),
+                VNLinear(hidden, hidden),
+            )
+            for _ in range(depth)
+        )
+        self.readout = VNLinear(hidden, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.lift(x)
+        for block in self.blocks:
+            x = x + block(x)
+        return self.readout(x)

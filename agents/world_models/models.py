@@ -1,0 +1,328 @@
+"""World models: VN (exactly equivariant) and MLP (plain) variants of a latent model and an explicit state model.
+
+Inputs come from the env's ``symmetry``: its ``obs_layout`` says which observation entries are points,
+vectors or constants, and its ``action_layout`` that the action is a vector (delta actions). The VN models
+see the observation as a set of vector channels — every point minus a per-sample reference point (the
+block's position: translations drop out), every vector as is — so with ``rho(g) = R`` on vector channels
+
+    encode(act_obs(g, x)) == act_latent(g, encode(x))   and   predict(act_latent(g, z), act_action(g, a))
+    == act_latent(g, predict(z, a))
+
+hold exactly, for every rotation and translation g (to float rounding). The MLP models read the flat
+observation and satisfy neither; ``act_latent`` on them applies the same rho(g), so the residual measures
+how far they are from equivariant.
+
+* latent models (``VNLatentWM``, ``MLPLatentWM``): encoder E (obs -> C latent vectors), predictor f(z, a)
+  with a residual ``z + delta``, and an EMA copy of E (``target_encoder``) that gives training targets;
+* explicit models (``VNExplicitFM``, ``MLPExplicitFM``): E is the identity on the typed observation and
+  f predicts the change of every non-constant field (constants such as the goal are copied).
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from agents.nn.vn import VNMLP, quarter_turns
+from eqenvs.groups import GroupElement
+from eqenvs.symmetry import Symmetry
+
+__all__ = ["MODEL_KINDS", "MLPExplicitFM", "MLPLatentWM", "VNExplicitFM", "VNLatentWM", "WorldModel", "build_model"]
+
+
+class ObsChannels:
+    """A flat observation ``(..., D)`` as translation-free vector channels ``(..., C, d)``.
+
+    Channels: every point field except ``reference`` minus the reference point, then every vector field.
+    """
+
+    def __init__(self, symmetry: Symmetry, reference: str):
+        layout = symmetry.obs_layout
+        if reference not in layout or layout[reference].kind != "point":
+            raise ValueError(f"reference: {reference!r} is not a point field of {layout}")
+        if any(f.kind not in ("point", "vector") for f in layout):
+            raise ValueError(f"obs_layout: VN models take point and vector fields only, got {layout}")
+        self.reference = layout[reference].slice
+        self.points = [f.slice for f in layout if f.kind == "point" and f.name != reference]
+        self.vectors = [f.slice for f in layout if f.kind == "vector"]
+        self.names = [f.name for f in layout if f.kind == "point" and f.name != reference]
+        self.names += [f.name for f in layout if f.kind == "vector"]
+        self.dim = layout[reference].dim
+
+    @property
+    def channels(self) -> int:
+        return len(self.names)
+
+    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
+        ref = obs[..., self.reference]
+        parts = [obs[..., s] - ref for s in self.points] + [obs[..., s] for s in self.vectors]
+        return torch.stack(parts, dim=-2)  # (..., C, d)
+
+
+def admissible(action: torch.Tensor) -> torch.Tensor:
+    """Delta actions as the env applies them: projected onto the unit disk/ball (an equivariant map)."""
+    norm = torch.linalg.vector_norm(action, dim=-1, keepdim=True)
+    return action / torch.clamp(norm, min=1.0)
+
+
+def _dynamic_slices(symmetry: Symmetry) -> list[slice]:
+    return [f.slice for f in symmetry.obs_layout if not f.constant]
+
+
+def _action_dim(symmetry: Symmetry) -> int:
+    layout = symmetry.action_layout
+    if len(layout) != 1 or layout.fields[0].kind != "vector":
+        raise ValueError(f"symmetry: world models need a delta (vector) action, got {layout}")
+    return layout.size
+
+
+def _mlp(inputs: int, hidden: int, outputs: int, depth: int) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Linear(inputs, hidden), nn.SiLU()]
+    for _ in range(depth - 1):
+        layers += [nn.Linear(hidden, hidden), nn.SiLU()]
+    layers.append(nn.Linear(hidden, outputs))
+    return nn.Sequential(*layers)
+
+
+class WorldModel(nn.Module, abc.ABC):
+    """The protocol: ``encode``, ``predict``, ``rollout``, ``act_latent``; ``target`` gives training targets."""
+
+    kind: ClassVar[str]  # "latent" or "explicit"
+    equivariant: ClassVar[bool]
+    name: ClassVar[str]
+
+    def __init__(self, symmetry: Symmetry, **hyper: Any):
+        super().__init__()
+        self.symmetry = symmetry
+        self.hyper = hyper  # the constructor's keyword arguments, saved with checkpoints
+        self.action_dim = _action_dim(symmetry)
+        self.dim = symmetry.group.dim
+
+    # ---------------------------------------------------------------- protocol
+    @abc.abstractmethod
+    def encode(self, obs: torch.Tensor) -> torch.Tensor:
+        """The latent of observations ``(B, D)``."""
+
+    @abc.abstractmethod
+    def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """The latent after ``action`` ``(B, A)`` from latent ``z``."""
+
+    def target(self, obs: torch.Tensor) -> torch.Tensor:
+        """The training target of ``obs`` (the EMA encoder's latent; the observation for explicit models)."""
+        return self.encode(obs)
+
+    @abc.abstractmethod
+    def act_latent(self, g: GroupElement, z: torch.Tensor) -> torch.Tensor:
+        """rho(g) on this model's latent."""
+
+    def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return self.predict(self.encode(obs), action)
+
+    def rollout(self, z: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Latents after each of ``actions`` (B, H, A): (B, H, *latent)."""
+        out = []
+        for t in range(actions.shape[1]):
+            z = self.predict(z, actions[:, t])
+            out.append(z)
+        return torch.stack(out, dim=1)
+
+    def update_target(self, decay: float) -> None:
+        """EMA step of the target encoder (no-op for explicit models)."""
+
+    @property
+    def parameter_count(self) -> int:
+        """Trainable parameters (the EMA target is a copy, not counted)."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    def extra_repr(self) -> str:
+        return f"{self.name}: {self.parameter_count:,} parameters, {'equivariant' if self.equivariant else 'plain'}"
+
+
+class _LatentMixin:
+    """EMA target encoder shared by the latent models."""
+
+    encoder: nn.Module
+    target_encoder: nn.Module
+
+    def _make_target(self) -> None:
+        self.target_encoder = copy.deepcopy(self.encoder)
+        self.target_encoder.requires_grad_(False)
+
+    @torch.no_grad()
+    def update_target(self, decay: float) -> None:
+        for online, target in zip(self.encoder.parameters(), self.target_encoder.parameters(), strict=True):
+            target.lerp_(online, 1.0 - decay)
+
+
+class VNLatentWM(_LatentMixin, WorldModel):
+    """Equivariant latent world model: VN encoder to ``latent_channels`` vectors, VN residual predictor."""
+
+    kind, equivariant, name = "latent", True, "vn_latent"
+
+    def __init__(
+        self,
+        symmetry: Symmetry,
+        latent_channels: int = 8,
+        hidden: int = 32,
+        depth: int = 2,
+        reference: str = "block_pos",
+    ):
+        super().__init__(symmetry, latent_channels=latent_channels, hidden=hidden, depth=depth, reference=reference)
+        self.channels = ObsChannels(symmetry, reference)
+        turns = 2 if self.dim == 2 else 1  # 2D: quarter-turned copies make the model SO(2)-, not O(2)-equivariant
+        self.encoder = VNMLP(turns * self.channels.channels, hidden, latent_channels, depth)
+        self.predictor = VNMLP(turns * (latent_channels + 1), hidden, latent_channels, depth)
+        self._make_target()
+
+    def _vectors(self, x: torch.Tensor) -> torch.Tensor:
+        return quarter_turns(x) if self.dim == 2 else x
+
+    def encode(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.encoder(self._vectors(self.channels(obs)))  # (B, C, d)
+
+    def target(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.target_encoder(self._vectors(self.channels(obs)))
+
+    def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        inputs = torch.cat([z, admissible(action)[..., None, :]], dim=-2)  # (B, C + 1, d)
+        return z + self.predictor(self._vectors(inputs))
+
+    def act_latent(self, g: GroupElement, z: torch.Tensor) -> torch.Tensor:
+        return g.act_vectors(z)
+
+
+class _Standardise(nn.Module):
+    """Input standardisation of the MLP baselines (statistics of the training data, saved as buffers).
+
+    A fair baseline: plain MLPs train badly on raw inputs of different scales. The statistics come from
+    the training slice, as any practitioner's would; they are not rotation-aware.
+    """
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(size))
+        self.register_buffer("std", torch.ones(size))
+
+    def fit(self, x: torch.Tensor) -> None:
+        self.mean.copy_(x.mean(0))
+        self.std.copy_(x.std(0).clamp(min=1e-3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+class MLPLatentWM(_LatentMixin, WorldModel):
+    """Plain latent world model of the same class: MLP encoder and residual MLP predictor on flat inputs.
+
+    The latent has the VN model's shape (``latent_channels`` d-vectors) so ``act_latent`` can apply the
+    same rho(g) and the equivariance residual is comparable.
+    """
+
+    kind, equivariant, name = "latent", False, "mlp_latent"
+
+    def __init__(self, symmetry: Symmetry, latent_channels: int = 8, hidden: int = 256, depth: int = 3):
+        super().__init__(symmetry, latent_channels=latent_channels, hidden=hidden, depth=depth)
+        self.latent_shape = (latent_channels, self.dim)
+        size = latent_channels * self.dim
+        self.inputs = _Standardise(symmetry.obs_layout.size)
+        self.encoder = _mlp(symmetry.obs_layout.size, hidden, size, depth)
+        self.predictor = _mlp(size + self.action_dim, hidden, size, depth)
+        self._make_target()
+
+    def fit_normalisation(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> None:
+        """Set the input standardisation from training data."""
+        self.inputs.fit(obs)
+
+    def encode(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.encoder(self.inputs(obs)).unflatten(-1, self.latent_shape)
+
+    def target(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.target_encoder(self.inputs(obs)).unflatten(-1, self.latent_shape)
+
+    def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        flat = z.flatten(-2)
+        return z + self.predictor(torch.cat([flat, admissible(action)], dim=-1)).unflatten(-1, self.latent_shape)
+
+    def act_latent(self, g: GroupElement, z: torch.Tensor) -> torch.Tensor:
+        return g.act_vectors(z)
+
+
+class _ExplicitMixin:
+    """Explicit models: the latent is the observation itself; only non-constant fields change."""
+
+    symmetry: Symmetry
+
+    def encode(self, obs: torch.Tensor) -> torch.Tensor:
+        return obs
+
+    def act_latent(self, g: GroupElement, z: torch.Tensor) -> torch.Tensor:
+        return self.symmetry.obs_layout.act(g, z, "z")
+
+    def _apply_change(self, obs: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
+        """``obs`` with ``change`` (..., n_dynamic, d) added to its non-constant fields."""
+        out = obs.clone()
+        for i, s in enumerate(self.dynamic):
+            out[..., s] = obs[..., s] + change[..., i, :]
+        return out
+
+
+class VNExplicitFM(_ExplicitMixin, WorldModel):
+    """Equivariant explicit forward model: the next typed state from the state, a small VN map."""
+
+    kind, equivariant, name = "explicit", True, "vn_explicit"
+
+    def __init__(self, symmetry: Symmetry, hidden: int = 24, depth: int = 2, reference: str = "block_pos"):
+        super().__init__(symmetry, hidden=hidden, depth=depth, reference=reference)
+        self.channels = ObsChannels(symmetry, reference)
+        self.dynamic = _dynamic_slices(symmetry)
+        turns = 2 if self.dim == 2 else 1
+        self.net = VNMLP(turns * (self.channels.channels + 1), hidden, len(self.dynamic), depth)
+
+    def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        vectors = torch.cat([self.channels(z), admissible(action)[..., None, :]], dim=-2)
+        if self.dim == 2:
+            vectors = quarter_turns(vectors)
+        return self._apply_change(z, self.net(vectors))  # point fields move by an equivariant vector
+
+
+class MLPExplicitFM(_ExplicitMixin, WorldModel):
+    """Plain explicit forward model: an MLP from (state, action) to the change of the non-constant fields."""
+
+    kind, equivariant, name = "explicit", False, "mlp_explicit"
+
+    def __init__(self, symmetry: Symmetry, hidden: int = 192, depth: int = 3):
+        super().__init__(symmetry, hidden=hidden, depth=depth)
+        self.dynamic = _dynamic_slices(symmetry)
+        outputs = len(self.dynamic) * self.dim
+        self.inputs = _Standardise(symmetry.obs_layout.size + self.action_dim)
+        self.register_buffer("change_scale", torch.ones(outputs))
+        self.net = _mlp(symmetry.obs_layout.size + self.action_dim, hidden, outputs, depth)
+
+    def fit_normalisation(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> None:
+        """Set the input standardisation and the scale of the predicted changes from training data."""
+        self.inputs.fit(torch.cat([obs, admissible(action)], dim=-1))
+        change = torch.cat([(next_obs - obs)[:, s] for s in self.dynamic], dim=-1)
+        self.change_scale.copy_(change.std(0).clamp(min=1e-6))
+
+    def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        change = self.net(self.inputs(torch.cat([z, admissible(action)], dim=-1))) * self.change_scale
+        return self._apply_change(z, change.unflatten(-1, (len(self.dynamic), self.dim)))
+
+
+MODEL_KINDS: dict[str, type[WorldModel]] = {
+    cls.name: cls for cls in (VNLatentWM, MLPLatentWM, VNExplicitFM, MLPExplicitFM)
+}
+
+
+def build_model(kind: str, symmetry: Symmetry, **hyper: Any) -> WorldModel:
+    """A world model of ``kind`` ("vn_latent", "mlp_latent", "vn_explicit", "mlp_explicit") for an env's symmetry."""
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"kind: {kind!r} is not one of {sorted(MODEL_KINDS)}")
+    try:
+        return MODEL_KINDS[kind](symmetry, **hyper)
+    except TypeError as err:
+        raise ValueError(f"hyper: {err}") from None
