@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
-.PHONY: setup demo test bench lint
+.PHONY: setup demo test bench report lint
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: setup
 bench: setup
 	$(BIN)/python -m eqenvs.benchmark
 	$(BIN)/python -m eqenvs.benchmark3d
+
+# the world-model report on both envs (5 seeds each; about 10 + 10 minutes on 2 cores)
+report: setup
+	$(BIN)/python -m agents report --env EqPushT-v0 --preset full --out runs/report2d
+	$(BIN)/python -m agents report --env EqPushT3D-v0 --preset full --out runs/report3d
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -19,7 +19,6 @@ from the exact frame-mode trajectory printed per rung, the world camera's view w
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
 import sys
 import time
@@ -31,6 +30,7 @@ import gymnasium as gym
 import numpy as np
 
 import eqenvs
+from agents.cli import add_config_arguments, config_from_args
 from eqenvs.scripted import ScriptedPusher
 from eqenvs.video import mosaic, write_video
 
@@ -174,17 +174,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parse(argv: list[str] | None) -> DemoConfig:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    scalar_types = {"str": str, "int": int, "float": float}
-    for f in dataclasses.fields(DemoConfig):
-        flag = f"--{f.name.replace('_', '-')}"
-        if f.type.startswith("tuple"):
-            parser.add_argument(flag, type=float, nargs="+", default=f.default)
-        else:
-            parser.add_argument(flag, type=scalar_types[f.type], default=f.default)
-    args = parser.parse_args(argv)
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(DemoConfig)}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-    return DemoConfig(**values)
+    add_config_arguments(parser, DemoConfig)
+    return config_from_args(DemoConfig, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,244 @@
+"""Transition datasets: collected on a split's orientations through the real env, saved as .npz + JSON sidecar.
+
+    python -m agents collect --env EqPushT-v0 --episodes 120 --out runs/push2d.npz
+
+Collection runs the env's scripted pusher (with isotropic action noise) in frame mode at an orientation g
+drawn from the split for every episode. The scripted policy is written for the canonical frame, so it is
+conjugated by g: ``a = act_action(g, policy(act_obs(g^-1, obs)))`` — the data is the canonical task
+seen from g, and the slice covers a quarter of block headings and push directions (the sidecar's
+histograms show it).
+
+Files: ``<name>.npz`` (arrays, loaded with ``allow_pickle=False``) and ``<name>.json`` (env id and kwargs,
+split, seed, policy, counts, per-episode orientations as JSON group elements, histograms). Both are
+written atomically; loading checks that they agree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import eqenvs  # noqa: F401  (registers the env ids)
+from eqenvs.files import atomic_path, write_json
+from eqenvs.groups import GroupElement
+from eqenvs.scripted import ScriptedPusher, ScriptedPusher3D
+from eqenvs.splits import get_split
+from eqenvs.symmetry import Symmetry
+
+__all__ = ["ENV_DEFAULTS", "Transitions", "collect", "load_dataset", "save_dataset"]
+
+ENV_DEFAULTS: dict[str, dict[str, Any]] = {
+    "EqPushT-v0": {"task": "push"},
+    "EqPushT3D-v0": {"task": "push"},
+}
+"""The canonical task each env's world-model data comes from (DESIGN: push, goal along +x)."""
+ARRAYS = ("obs", "action", "next_obs", "episode", "step", "interior", "orientation")
+HISTOGRAM_BINS = 12  # 30-degree bins over the circle
+WALL_MARGIN_PX = 2.0  # "interior": the block stays this far from every wall (2D)
+
+
+@dataclass
+class Transitions:
+    """Transitions ``(obs, action, next_obs)`` with their episode, step, orientation and interior flag.
+
+    ``orientation`` holds one homogeneous matrix per *episode* (``orientation[episode[i]]`` is the
+    orientation transition ``i`` was collected at).
+    """
+
+    obs: np.ndarray  # (N, D) float64
+    action: np.ndarray  # (N, A) float64
+    next_obs: np.ndarray  # (N, D) float64
+    episode: np.ndarray  # (N,) int64
+    step: np.ndarray  # (N,) int64
+    interior: np.ndarray  # (N,) bool
+    orientation: np.ndarray  # (E, d + 1, d + 1) float64
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.obs)
+
+    @property
+    def env_id(self) -> str:
+        return self.meta["env_id"]
+
+    def symmetry(self) -> Symmetry:
+        """The symmetry of the env this data came from."""
+        return gym.make(self.env_id, **self.meta["env_kwargs"]).unwrapped.symmetry
+
+    def elements(self, symmetry: Symmetry) -> list[GroupElement]:
+        """Per-episode orientations as group elements."""
+        return [symmetry.element(m) for m in self.orientation]
+
+    def subset(self, mask: np.ndarray) -> Transitions:
+        """The transitions where ``mask`` holds (orientations and metadata kept)."""
+        return Transitions(self.obs[mask], self.action[mask], self.next_obs[mask], self.episode[mask],
+                           self.step[mask], self.interior[mask], self.orientation, dict(self.meta))  # fmt: skip
+
+    def split_episodes(self, test_fraction: float, seed: int) -> tuple[Transitions, Transitions]:
+        """(train, test) by whole episodes, ``test_fraction`` of them held out, chosen by ``seed``."""
+        if not 0.0 < test_fraction < 1.0:
+            raise ValueError(f"test_fraction: must lie in (0, 1), got {test_fraction}")
+        episodes = np.unique(self.episode)
+        rng = np.random.default_rng(seed)
+        test = rng.permutation(episodes)[: max(1, round(test_fraction * len(episodes)))]
+        held = np.isin(self.episode, test)
+        return self.subset(~held), self.subset(held)
+
+    def canonical(self, symmetry: Symmetry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(obs, action, next_obs) moved back to the identity orientation (exact: frame mode is a relabelling)."""
+        obs, action, next_obs = np.empty_like(self.obs), np.empty_like(self.action), np.empty_like(self.next_obs)
+        for e, g in enumerate(self.elements(symmetry)):
+            rows = self.episode == e
+            if rows.any():
+                back = g.inverse()
+                obs[rows] = symmetry.act_obs(back, self.obs[rows])
+                action[rows] = symmetry.act_action(back, self.action[rows])
+                next_obs[rows] = symmetry.act_obs(back, self.next_obs[rows])
+        return obs, action, next_obs
+
+
+def _canonical_policy(env_id: str, layout: Any, noise: float, seed: int):
+    if env_id == "EqPushT-v0":
+        return ScriptedPusher(layout, noise=noise, seed=seed)
+    if env_id == "EqPushT3D-v0":
+        return ScriptedPusher3D(layout, noise=noise, seed=seed)
+    raise ValueError(f"env_id: no scripted policy for {env_id!r}; expected one of {sorted(ENV_DEFAULTS)}")
+
+
+def _headings(symmetry: Symmetry, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Block heading and push direction (block -> goal) angles in the plane, degrees in [0, 360)."""
+    layout = symmetry.obs_layout
+    heading_field = "block_dir" if "block_dir" in layout else "block_x"
+    heading = obs[:, layout[heading_field].slice]
+    push = obs[:, layout["goal_pos"].slice] - obs[:, layout["block_pos"].slice]
+    angle = lambda v: np.degrees(np.arctan2(v[:, 1], v[:, 0])) % 360.0  # noqa: E731
+    return angle(heading), angle(push)
+
+
+def collect(
+    env_id: str = "EqPushT-v0",
+    split: str = "slice",
+    episodes: int = 120,
+    max_steps: int = 60,
+    noise: float = 0.3,
+    seed: int = 0,
+    interior_only: bool = False,
+    env_kwargs: dict[str, Any] | None = None,
+) -> Transitions:
+    """Run the scripted pusher on ``split``'s orientations; one orientation per episode, drawn from ``seed``.
+
+    Episodes end on success or after ``max_steps``. ``interior_only`` drops transitions in which the
+    block touches a wall (2D; 3D has no walls).
+    """
+    for name, value in (("episodes", episodes), ("max_steps", max_steps)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+    kwargs = {**ENV_DEFAULTS.get(env_id, {}), **(env_kwargs or {})}
+    env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
+    sym = env.unwrapped.symmetry
+    policy = _canonical_policy(env_id, env.unwrapped.obs_layout, noise, seed)
+    sampler = get_split(env_id, split)
+    rng = np.random.default_rng([seed, 0xDA7A])
+    rows: dict[str, list] = {name: [] for name in ARRAYS if name != "orientation"}
+    orientations = []
+    clearance = getattr(env.unwrapped.scene, "wall_clearance", None)
+    for e in range(episodes):
+        g = sampler.sample(rng)
+        back = g.inverse()
+        orientations.append(g.matrix if g.has_translation else _homogeneous(g))
+        obs, _ = env.reset(seed=seed * 100_003 + e, options={"orientation": g})
+        inside = clearance is None or clearance() >= WALL_MARGIN_PX
+        for t in range(max_steps):
+            action = np.asarray(sym.act_action(g, policy.act(sym.act_obs(back, obs))), dtype=np.float32)
+            next_obs, _, terminated, truncated, _ = env.step(action)
+            inside_next = clearance is None or clearance() >= WALL_MARGIN_PX
+            for name, value in (("obs", obs), ("action", action), ("next_obs", next_obs), ("episode", e),
+                                ("step", t), ("interior", inside and inside_next)):  # fmt: skip
+                rows[name].append(value)
+            obs, inside = next_obs, inside_next
+            if terminated or truncated:
+                break
+    data = Transitions(
+        obs=np.array(rows["obs"], dtype=np.float64), action=np.array(rows["action"], dtype=np.float64),
+        next_obs=np.array(rows["next_obs"], dtype=np.float64), episode=np.array(rows["episode"], dtype=np.int64),
+        step=np.array(rows["step"], dtype=np.int64), interior=np.array(rows["interior"], dtype=bool),
+        orientation=np.array(orientations, dtype=np.float64),
+    )  # fmt: skip
+    if interior_only:
+        data = data.subset(data.interior)
+    heading, push = _headings(sym, data.obs)
+    edges = np.linspace(0.0, 360.0, HISTOGRAM_BINS + 1)
+    data.meta = {
+        "env_id": env_id, "env_kwargs": kwargs, "split": split, "episodes": episodes, "max_steps": max_steps,
+        "noise": noise, "seed": seed, "interior_only": interior_only,
+        "policy": f"{type(policy).__name__} (noise {noise}), conjugated by each episode's orientation",
+        "transitions": len(data), "interior_transitions": int(data.interior.sum()),
+        "orientations": [sym.element(m).to_json() for m in data.orientation],
+        "histogram_bin_edges_deg": edges.tolist(),
+        "block_heading_histogram": np.histogram(heading, edges)[0].tolist(),
+        "push_direction_histogram": np.histogram(push, edges)[0].tolist(),
+    }  # fmt: skip
+    env.close()
+    return data
+
+
+def _homogeneous(g: GroupElement) -> np.ndarray:
+    m = np.eye(g.dim + 1)
+    m[: g.dim, : g.dim] = g.rotation
+    return m
+
+
+def save_dataset(data: Transitions, path: str | Path) -> Path:
+    """Write ``path`` (.npz) and its JSON sidecar (same name, .json), each atomically."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise ValueError(f"path: a dataset is a .npz file, got {path.name!r}")
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **{name: getattr(data, name) for name in ARRAYS})
+    write_json(path.with_suffix(".json"), data.meta)
+    return path
+
+
+def load_dataset(path: str | Path) -> Transitions:
+    """Read a dataset written by ``save_dataset``; a missing, corrupted or inconsistent file raises ValueError."""
+    path = Path(path)
+    sidecar = path.with_suffix(".json")
+    for p in (path, sidecar):
+        if not p.is_file():
+            raise ValueError(f"path: {p} does not exist (a dataset is a .npz with a .json sidecar)")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, EOFError) as err:  # zip or array format errors
+        raise ValueError(f"path: {path} is not a readable .npz dataset ({err})") from None
+    try:
+        meta = json.loads(sidecar.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f"path: {sidecar} is not a readable JSON sidecar ({err})") from None
+    missing = [name for name in ARRAYS if name not in arrays]
+    if missing:
+        raise ValueError(f"path: {path} lacks the arrays {missing}")
+    n = len(arrays["obs"])
+    for name in ARRAYS:
+        if name != "orientation" and len(arrays[name]) != n:
+            raise ValueError(f"path: {path} has {len(arrays[name])} rows of {name!r} but {n} observations")
+    if not isinstance(meta, dict) or meta.get("transitions") != n or "env_id" not in meta:
+        raise ValueError(f"path: {sidecar} does not describe {path} ({n} transitions)")
+    if n and (arrays["episode"].min() < 0 or arrays["episode"].max() >= len(arrays["orientation"])):
+        raise ValueError(f"path: {path} has episode indices outside its {len(arrays['orientation'])} orientations")
+    for name in ("obs", "action", "next_obs", "orientation"):
+        if not np.all(np.isfinite(arrays[name])):
+            raise ValueError(f"path: {path} has non-finite values in {name!r}")
+    return Transitions(**{name: arrays[name] for name in ARRAYS}, meta=meta)
+
+
+def angle_of(g: GroupElement) -> float:
+    """The rotation angle (rad) of a 2D element, or the yaw of a 3D element about +z."""
+    r = g.rotation
+    return math.atan2(r[1, 0], r[0, 0])

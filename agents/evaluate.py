@@ -1,0 +1,194 @@
+"""Open-loop metrics of world models across orientations: relMSE per orientation bin, OOD factor, exactness.
+
+    python -m agents evaluate --data runs/push2d_test.npz --checkpoints runs/vn_latent.pt runs/mlp_latent.pt
+
+For held-out transitions (episodes not trained on), moved back to the identity (exact: frame mode is a
+relabelling) and then into every orientation bin:
+
+* ``relMSE`` per bin = sum |F(s, a) - E_t(s')|^2 / sum |E_t(s') - E_t(s)|^2, with F = f o E and E_t the
+  training target (the EMA encoder; the identity for explicit models). 2D bins are 30-degree arcs (each
+  transition keeps its offset within the arc); 3D "bins" are the rungs of the SE(3) ladder.
+* ``ood_factor`` = worst held-out bin / the seen bins (2D: the arcs inside the slice; 3D: the data at its
+  own slice orientations).
+* ``per_component``: relMSE split by observation field (explicit models) or latent channel.
+* ``delta_eq`` = max_i |rho(g) F(x_i, a_i) - F(g x_i, g a_i)|_inf / max |F|, over Haar-random elements and a
+  finite subgroup, in float32 and float64 (a float64 copy of the model).
+* ``rollout``: for H in {1, 2, 4, 8, 16}, the H-step relMSE against E_t(s_{t+H}) and the H-step
+  equivariance residual, on windows inside held-out episodes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.data import Transitions, angle_of
+from agents.world_models import WorldModel
+from eqenvs.groups import GroupElement
+from eqenvs.splits import get_split, orientations
+from eqenvs.symmetry import Symmetry
+
+__all__ = ["HORIZONS", "bins_of", "evaluate_model", "orientation_bins"]
+
+HORIZONS = (1, 2, 4, 8, 16)
+BIN_DEGREES = 30.0
+
+
+def orientation_bins(data: Transitions, symmetry: Symmetry, seed: int = 0) -> list[dict[str, Any]]:
+    """The held-out transitions moved into every orientation bin: a list of {name, angle_deg, seen, elements}.
+
+    2D: 12 arcs of 30 degrees; a transition collected at angle phi goes to ``30 k + (phi mod 30)`` in arc k,
+    so every arc sees the slice's within-arc spread. 3D: the seen data as collected, then each rung of the
+    SE(3) ladder (``orientations(env, "ladder")``) applied to the canonical transitions.
+    """
+    episodes = data.elements(symmetry)
+    if symmetry.group.dim == 2:
+        slice_ = get_split(data.env_id, "slice")
+        out = []
+        for k in range(round(360 / BIN_DEGREES)):
+            start = math.radians(BIN_DEGREES * k)
+            per_episode = [symmetry.group.parse(start + (angle_of(g) % math.radians(BIN_DEGREES))) for g in episodes]
+            seen = all(slice_.contains(g) for g in per_episode)
+            out.append({"name": f"{BIN_DEGREES * k:g}", "angle_deg": BIN_DEGREES * k, "seen": seen,
+                        "per_episode": per_episode})  # fmt: skip
+        return out
+    out = [{"name": "seen (slice)", "angle_deg": None, "seen": True, "per_episode": episodes}]
+    for rung, elements in orientations(data.env_id, "ladder", n=4, seed=seed).items():
+        out.append({"name": rung, "angle_deg": None, "seen": False, "elements": elements})
+    return out
+
+
+def bins_of(data: Transitions, symmetry: Symmetry, seed: int = 0) -> list[dict[str, Any]]:
+    """``orientation_bins`` with the moved arrays attached: obs, action, next_obs (float64 numpy)."""
+    canonical = data.canonical(symmetry)
+    out = []
+    for b in orientation_bins(data, symmetry, seed):
+        if "per_episode" in b:
+            moved = [np.empty_like(a) for a in canonical]
+            for e, g in enumerate(b["per_episode"]):
+                rows = data.episode == e
+                if rows.any():
+                    moved[0][rows] = symmetry.act_obs(g, canonical[0][rows])
+                    moved[1][rows] = symmetry.act_action(g, canonical[1][rows])
+                    moved[2][rows] = symmetry.act_obs(g, canonical[2][rows])
+        else:  # a ladder rung: every element applied to every transition
+            actions = (symmetry.act_obs, symmetry.act_action, symmetry.act_obs)
+            moved = [
+                np.concatenate([act(g, a) for g in b["elements"]]) for act, a in zip(actions, canonical, strict=True)
+            ]
+        out.append({**b, "obs": moved[0], "action": moved[1], "next_obs": moved[2]})
+    return out
+
+
+def _tensor(a: np.ndarray, like: WorldModel) -> torch.Tensor:
+    return torch.tensor(a, dtype=next(like.parameters()).dtype)
+
+
+@torch.no_grad()
+def _rel_mse(model: WorldModel, obs: np.ndarray, action: np.ndarray, next_obs: np.ndarray) -> dict[str, Any]:
+    o, a, o2 = _tensor(obs, model), _tensor(action, model), _tensor(next_obs, model)
+    pred, target, current = model(o, a), model.target(o2), model.target(o)
+    error = (pred - target) ** 2
+    denominator = float(((target - current) ** 2).sum())
+    if denominator == 0.0:  # a collapsed latent: every target is the same point, so the ratio is undefined
+        denominator = math.nan
+    if model.kind == "explicit":
+        parts = {f.name: float(error[:, f.slice].sum()) / denominator for f in model.symmetry.obs_layout}
+    else:
+        parts = {f"channel {c}": float(error[:, c].sum()) / denominator for c in range(error.shape[1])}
+    return {"relmse": float(error.sum()) / denominator, "per_component": parts}
+
+
+@torch.no_grad()
+def _equivariance_residual(model: WorldModel, obs: np.ndarray, action: np.ndarray,
+                           elements: list[GroupElement], horizon: int = 1) -> float:  # fmt: skip
+    """max |rho(g) F^H(x, a) - F^H(g x, g a)|_inf / max |F^H(x, a)| over ``elements`` (H-step rollouts).
+
+    ``obs`` (N, D) and ``action`` (N, H, A).
+    """
+    sym = model.symmetry
+    o, a = _tensor(obs, model), _tensor(action, model)
+    base = model.rollout(model.encode(o), a)[:, -1]
+    scale = float(base.abs().max())
+    worst = 0.0
+    for g in elements:
+        moved_obs = _tensor(sym.act_obs(g, obs), model)
+        moved_action = _tensor(sym.act_action(g, action), model)
+        moved = model.rollout(model.encode(moved_obs), moved_action)[:, -1]
+        worst = max(worst, float((moved - model.act_latent(g, base)).abs().max()))
+    return worst / scale
+
+
+def _windows(data: Transitions, horizon: int) -> np.ndarray:
+    """Start indices i whose next ``horizon`` transitions are consecutive steps of one episode."""
+    starts = []
+    for i in range(len(data) - horizon + 1):
+        e, t = data.episode[i], data.step[i]
+        if data.episode[i + horizon - 1] == e and data.step[i + horizon - 1] == t + horizon - 1:
+            starts.append(i)
+    return np.array(starts, dtype=np.int64)
+
+
+@torch.no_grad()
+def _rollout_metrics(model: WorldModel, data: Transitions, elements: list[GroupElement],
+                     max_windows: int = 256) -> dict[str, dict[str, float]]:  # fmt: skip
+    out = {}
+    for h in HORIZONS:
+        starts = _windows(data, h)[:max_windows]
+        if len(starts) == 0:
+            continue
+        idx = starts[:, None] + np.arange(h)[None]  # (W, H)
+        obs0, actions, obs_h = data.obs[starts], data.action[idx], data.next_obs[starts + h - 1]
+        z = model.rollout(model.encode(_tensor(obs0, model)), _tensor(actions, model))[:, -1]
+        target, current = model.target(_tensor(obs_h, model)), model.target(_tensor(obs0, model))
+        rel = float(((z - target) ** 2).sum() / ((target - current) ** 2).sum())
+        out[str(h)] = {"relmse": rel, "residual": _equivariance_residual(model, obs0, actions, elements, h)}
+    return out
+
+
+def _test_elements(symmetry: Symmetry, seed: int) -> list[GroupElement]:
+    """Haar-random elements (with translations) and a finite subgroup: C4 in 2D, the octahedral group in 3D."""
+    group = symmetry.group
+    scale = 0.2 if group.has_translation else 0.0
+    finite = group.cyclic(4) if group.dim == 2 else group.finite_subgroup("O")
+    return group.sample(np.random.default_rng([seed, 0xE0]), 8, translation_scale=scale) + finite
+
+
+def evaluate_model(model: WorldModel, test: Transitions, seed: int = 0, bins: list | None = None) -> dict[str, Any]:
+    """Every metric of the module docstring for one model on held-out transitions ``test``."""
+    symmetry = model.symmetry
+    bins = bins_of(test, symmetry, seed) if bins is None else bins
+    per_bin = []
+    for b in bins:
+        metrics = _rel_mse(model, b["obs"], b["action"], b["next_obs"])
+        per_bin.append({"name": b["name"], "angle_deg": b["angle_deg"], "seen": b["seen"], **metrics})
+    seen_bins = [b for b in bins if b["seen"]]
+    seen = _rel_mse(model, *(np.concatenate([b[k] for b in seen_bins]) for k in ("obs", "action", "next_obs")))
+    seen_relmse = seen["relmse"]  # pooled over the seen bins
+    worst = max((b for b in per_bin if not b["seen"]), key=lambda b: b["relmse"])
+    elements = _test_elements(symmetry, seed)
+    model32, model64 = copy.deepcopy(model).float(), copy.deepcopy(model).double()
+    obs, action = test.obs[:512], test.action[:512, None]
+    return {
+        "model": model.name,
+        "equivariant": model.equivariant,
+        "parameter_count": model.parameter_count,
+        "per_bin": per_bin,
+        "seen_relmse": seen_relmse,
+        "worst_heldout_bin": worst["name"],
+        "ood_factor": worst["relmse"] / seen_relmse,
+        "flatness_max_over_min": max(b["relmse"] for b in per_bin) / min(b["relmse"] for b in per_bin),
+        "per_component_seen": seen["per_component"],
+        "delta_eq": {
+            "float32": _equivariance_residual(model32, obs, action, elements),
+            "float64": _equivariance_residual(model64, obs, action, elements),
+        },
+        "rollout": {
+            "float32": _rollout_metrics(model32, test, elements),
+            "float64": _rollout_metrics(model64, test, elements),
+        },
+    }
