@@ -12,7 +12,8 @@ relabelling) and then into every orientation bin:
   own slice orientations).
 * ``per_component``: relMSE split by observation field (explicit models) or latent channel.
 * ``delta_eq`` = max_i |rho(g) F(x_i, a_i) - F(g x_i, g a_i)|_inf / max |F|, over Haar-random elements and a
-  finite subgroup, in float32 and float64 (a float64 copy of the model).
+  finite subgroup, in float32 and float64 (a float64 copy of the model); the report also measures it on
+  the untrained model (``delta_eq_init``).
 * ``rollout``: for H in {1, 2, 4, 8, 16}, the H-step relMSE against E_t(s_{t+H}) and the H-step
   equivariance residual, on windows inside held-out episodes.
 """
@@ -32,7 +33,7 @@ from eqenvs.groups import GroupElement
 from eqenvs.splits import get_split, orientations
 from eqenvs.symmetry import Symmetry
 
-__all__ = ["HORIZONS", "bins_of", "evaluate_model", "orientation_bins"]
+__all__ = ["HORIZONS", "bins_of", "delta_eq", "evaluate_model", "orientation_bins"]
 
 HORIZONS = (1, 2, 4, 8, 16)
 BIN_DEGREES = 30.0
@@ -158,6 +159,16 @@ def _test_elements(symmetry: Symmetry, seed: int) -> list[GroupElement]:
     return group.sample(np.random.default_rng([seed, 0xE0]), 8, translation_scale=scale) + finite
 
 
+def delta_eq(model: WorldModel, test: Transitions, seed: int = 0) -> dict[str, float]:
+    """The one-step equivariance residual in float32 and float64 (copies of ``model``), on test transitions."""
+    elements = _test_elements(model.symmetry, seed)
+    obs, action = test.obs[:512], test.action[:512, None]
+    return {
+        "float32": _equivariance_residual(copy.deepcopy(model).float(), obs, action, elements),
+        "float64": _equivariance_residual(copy.deepcopy(model).double(), obs, action, elements),
+    }
+
+
 def evaluate_model(model: WorldModel, test: Transitions, seed: int = 0, bins: list | None = None) -> dict[str, Any]:
     """Every metric of the module docstring for one model on held-out transitions ``test``."""
     symmetry = model.symmetry
@@ -172,7 +183,6 @@ def evaluate_model(model: WorldModel, test: Transitions, seed: int = 0, bins: li
     worst = max((b for b in per_bin if not b["seen"]), key=lambda b: b["relmse"])
     elements = _test_elements(symmetry, seed)
     model32, model64 = copy.deepcopy(model).float(), copy.deepcopy(model).double()
-    obs, action = test.obs[:512], test.action[:512, None]
     return {
         "model": model.name,
         "equivariant": model.equivariant,
@@ -183,10 +193,7 @@ def evaluate_model(model: WorldModel, test: Transitions, seed: int = 0, bins: li
         "ood_factor": worst["relmse"] / seen_relmse,
         "flatness_max_over_min": max(b["relmse"] for b in per_bin) / min(b["relmse"] for b in per_bin),
         "per_component_seen": seen["per_component"],
-        "delta_eq": {
-            "float32": _equivariance_residual(model32, obs, action, elements),
-            "float64": _equivariance_residual(model64, obs, action, elements),
-        },
+        "delta_eq": delta_eq(model, test, seed),
         "rollout": {
             "float32": _rollout_metrics(model32, test, elements),
             "float64": _rollout_metrics(model64, test, elements),

@@ -16,6 +16,7 @@ checkpoints under ``<out>/seed<s>/``.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from agents.data import collect, save_dataset
-from agents.evaluate import HORIZONS, bins_of, evaluate_model
-from agents.train import TrainConfig, save_checkpoint, train
+from agents.evaluate import HORIZONS, bins_of, delta_eq, evaluate_model
+from agents.train import TrainConfig, init_model, save_checkpoint, train
 from eqenvs.files import atomic_path, write_json
 
 __all__ = ["PRESETS", "ReportConfig", "run_report"]
@@ -64,13 +65,14 @@ class ReportConfig:
 def _train_and_evaluate(name: str, overrides: dict[str, Any], train_data, test_data, bins, seed: int,
                         epochs: int, folder: Path) -> dict[str, Any]:  # fmt: skip
     config = TrainConfig(epochs=epochs, seed=seed, **{"model": name, **overrides})
+    at_init = delta_eq(init_model(train_data.symmetry(), config), test_data, seed)
     started = time.perf_counter()
     model, history = train(train_data, config)
     seconds = time.perf_counter() - started
     save_checkpoint(model, folder / f"{name}.pt", train_data.env_id, train_data.meta["env_kwargs"], config,
                     {"history": history, "test_fraction": TEST_FRACTION, "split_seed": seed})  # fmt: skip
     result = evaluate_model(model, test_data, seed=seed, bins=bins)
-    return {**result, "train_seconds": seconds, "final_loss": history["loss"][-1]}
+    return {**result, "delta_eq_init": at_init, "train_seconds": seconds, "final_loss": history["loss"][-1]}
 
 
 def run_report(config: ReportConfig, log=print) -> dict[str, Any]:
@@ -108,12 +110,7 @@ def run_report(config: ReportConfig, log=print) -> dict[str, Any]:
     report["targets"]["quick preset <= 60 s"] = (
         {"value": report["seconds"], "met": report["seconds"] <= 60.0} if config.preset == "quick" else None
     )
-    text = format_report(report)
-    log(text)
-    write_json(out / "report.json", report)
-    with atomic_path(out / "report.txt") as tmp:
-        tmp.write_text(text + "\n")
-    plot_report(report, out / "relmse.png")
+    log(_write(report, out))
     return report
 
 
@@ -139,6 +136,8 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "flatness_max_over_min": max(r["flatness_max_over_min"] for r in results),
             "delta_eq_float32": max(r["delta_eq"]["float32"] for r in results),
             "delta_eq_float64": max(r["delta_eq"]["float64"] for r in results),
+            "delta_eq_init_float32": max(r["delta_eq_init"]["float32"] for r in results),
+            "delta_eq_init_float64": max(r["delta_eq_init"]["float64"] for r in results),
             "rollout_residual_float32": _over_horizons(results, "float32", "residual", max),
             "rollout_residual_float64": _over_horizons(results, "float64", "residual", max),
             "rollout_relmse_float32": _over_horizons(results, "float32", "relmse", _median),
@@ -159,13 +158,17 @@ def _at_least(value: float, bound: float) -> dict[str, Any]:
 
 
 def _targets(config: ReportConfig, runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """The issue's targets with the measured values (relMSE levels are 2D targets; 3D reports them per rung)."""
+    """The issue's targets with the measured values: the 2D list, or in 3D flatness on every rung."""
     s = _summary(runs)
     longest = str(max(HORIZONS))
     flatness = max(s[m]["flatness_max_over_min"] for m in ("vn_latent", "vn_explicit"))
+    if config.env != "EqPushT-v0":  # 3D: flat on every rung; the baselines' OOD factors are reported per rung
+        return {"VN flat on every rung of the ladder (max/min <= 1.0001)": _at_most(flatness, 1.0001)}
     targets: dict[str, Any] = {
         "VN flat across bins (max/min <= 1.0001)": _at_most(flatness, 1.0001),
         "MLP latent OOD factor, median over seeds (>= 5)": _at_least(s["mlp_latent"]["ood_factor_median"], 5.0),
+        "vn_latent seen relMSE (<= 0.256)": _at_most(s["vn_latent"]["seen_relmse_median"], 0.256),
+        "vn_explicit seen relMSE (<= 0.0105)": _at_most(s["vn_explicit"]["seen_relmse_median"], 0.0105),
     }
     for kind in ("latent", "explicit"):
         ratio = s[f"mlp_{kind}"]["parameter_count"] / s[f"vn_{kind}"]["parameter_count"]
@@ -180,10 +183,29 @@ def _targets(config: ReportConfig, runs: dict[str, list[dict[str, Any]]]) -> dic
     for m in ("mlp_latent", "mlp_explicit"):
         r = s[m]["rollout_residual_float32"]
         targets[f"{m} H-step residual grows with H (H={longest} / H=1 > 1)"] = _at_least(r[longest] / r["1"], 1.0)
-    if config.env == "EqPushT-v0":
-        targets["vn_latent seen relMSE (<= 0.256)"] = _at_most(s["vn_latent"]["seen_relmse_median"], 0.256)
-        targets["vn_explicit seen relMSE (<= 0.0105)"] = _at_most(s["vn_explicit"]["seen_relmse_median"], 0.0105)
     return targets
+
+
+def rewrite(folder: str | Path) -> dict[str, Any]:
+    """Recompute the summary, targets, text and plot of ``<folder>/report.json`` from its per-seed runs
+    (no training): for reports written before a change to how they are summarised."""
+    folder = Path(folder)
+    report = json.loads((folder / "report.json").read_text())
+    config = ReportConfig(**report["config"])
+    quick = report["targets"].get("quick preset <= 60 s")
+    report["summary"], report["targets"] = _summary(report["runs"]), _targets(config, report["runs"])
+    report["targets"]["quick preset <= 60 s"] = quick
+    _write(report, folder)
+    return report
+
+
+def _write(report: dict[str, Any], folder: Path) -> str:
+    text = format_report(report)
+    write_json(folder / "report.json", report)
+    with atomic_path(folder / "report.txt") as tmp:
+        tmp.write_text(text + "\n")
+    plot_report(report, folder / "relmse.png")
+    return text
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -192,15 +214,18 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [f"World models on {report['env']} ({report['config']['preset']} preset, {seeds} seed(s), "
              f"{report['seconds']:.0f} s): {report['command']}"]  # fmt: skip
     header = (f"{'model':20s} {'params':>8s} {'seen relMSE':>11s} {'OOD factor':>10s} {'max/min':>9s} "
-              f"{'dEq fp32':>9s} {'dEq fp64':>9s} {'H16 res fp32':>12s} {'H16 relMSE':>10s}")  # fmt: skip
+              f"{'dEq init':>9s} {'dEq fp32':>9s} {'dEq fp64':>9s} "
+              f"{'H16 res fp32':>12s} {'H16 relMSE':>10s}")  # fmt: skip
     lines += ["", header, "-" * len(header)]
     for name, s in report["summary"].items():
         longest = max(s["rollout_residual_float32"], key=int)
         lines.append(
             f"{name:20s} {s['parameter_count']:8,d} {s['seen_relmse_median']:11.4f} {s['ood_factor_median']:10.2f} "
-            f"{s['flatness_max_over_min']:9.4g} {s['delta_eq_float32']:9.1e} {s['delta_eq_float64']:9.1e} "
+            f"{s['flatness_max_over_min']:9.4g} {s['delta_eq_init_float32']:9.1e} {s['delta_eq_float32']:9.1e} "
+            f"{s['delta_eq_float64']:9.1e} "
             f"{s['rollout_residual_float32'][longest]:12.1e} {s['rollout_relmse_float32'][longest]:10.3f}"
         )
+    lines += ["(dEq init: float32, untrained; dEq fp32/fp64: after training)"]
     lines += ["", "OOD factor per seed: " + "; ".join(
         f"{name} " + ", ".join(f"{v:.2f}" for v in s["ood_factor_per_seed"]) for name, s in report["summary"].items()
     )]  # fmt: skip

@@ -46,7 +46,7 @@ from agents.world_models import MODEL_KINDS, WorldModel, build_model
 from eqenvs.files import atomic_path, write_json
 from eqenvs.splits import get_split
 
-__all__ = ["TrainConfig", "load_checkpoint", "loss_terms", "save_checkpoint", "train"]
+__all__ = ["TrainConfig", "init_model", "load_checkpoint", "loss_terms", "save_checkpoint", "train"]
 
 OPTIMIZERS = ("muon", "adamw", "adam", "sgd")
 _EPS = 1e-4
@@ -166,27 +166,38 @@ def _hyper(config: TrainConfig) -> dict[str, Any]:
     return hyper
 
 
+def init_model(symmetry: Any, config: TrainConfig) -> WorldModel:
+    """The model ``train`` starts from: built from ``config`` after seeding torch with ``config.seed``."""
+    torch.manual_seed(config.seed)
+    return build_model(config.model, symmetry, **_hyper(config)).to(getattr(torch, config.dtype))
+
+
 def train(data: Transitions, config: TrainConfig, progress: bool = False) -> tuple[WorldModel, dict[str, Any]]:
     """Train a model of ``config.model`` on ``data``; returns the model and the per-epoch loss history.
 
     Same data, same config (seed included), same machine -> the same weights, bit for bit.
     """
-    torch.manual_seed(config.seed)
     dtype = getattr(torch, config.dtype)
     symmetry = data.symmetry()
-    model = build_model(config.model, symmetry, **_hyper(config)).to(dtype)
+    model = init_model(symmetry, config)
     obs, action, next_obs = (torch.tensor(a, dtype=dtype) for a in (data.obs, data.action, data.next_obs))
+    generator = torch.Generator().manual_seed(config.seed)
+    rng = np.random.default_rng([config.seed, 0xA6])
+    full = get_split(data.env_id, "full")
     fit_normalisation = getattr(model, "fit_normalisation", None)
-    if fit_normalisation is not None:  # the MLP baselines standardise their inputs (training statistics)
-        fit_normalisation(obs, action, next_obs)
+    if fit_normalisation is not None:  # the MLP baselines standardise their inputs (training statistics) ...
+        if config.augment or config.soft:  # ... of the inputs they will train on: rotated over the full group
+            g = [full.sample(rng) for _ in range(len(obs))]
+            fit_normalisation(*(torch.stack([layout.act(gi, row) for gi, row in zip(g, x, strict=True)])
+                                for layout, x in ((symmetry.obs_layout, obs), (symmetry.action_layout, action),
+                                                  (symmetry.obs_layout, next_obs))))  # fmt: skip
+        else:
+            fit_normalisation(obs, action, next_obs)
     optimizers = _optimizers(model, config)
     steps_per_epoch = math.ceil(len(obs) / config.batch_size)
     total = config.epochs * steps_per_epoch
     schedules = [torch.optim.lr_scheduler.LambdaLR(o, lambda k: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * k / total)))
                  for o in optimizers]  # fmt: skip
-    generator = torch.Generator().manual_seed(config.seed)
-    rng = np.random.default_rng([config.seed, 0xA6])
-    full = get_split(data.env_id, "full")
     history: dict[str, list[float]] = {}
     epochs = tqdm(range(config.epochs), desc=f"train {config.model}", disable=not progress, leave=False)
     for _ in epochs:
