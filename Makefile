@@ -19,8 +19,10 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# the showcase videos, then the world-model story on a small budget: train on the slice, test everywhere
 demo: setup
 	$(BIN)/python -m agents.demo
+	$(BIN)/python -m agents report --env EqPushT-v0 --preset quick --out runs/demo_report
 
 # pytest exits 5 when it collects no tests: that is a failure, not a pass
 test: setup
@@ -31,7 +33,7 @@ bench: setup
 	$(BIN)/python -m eqenvs.benchmark
 	$(BIN)/python -m eqenvs.benchmark3d
 
-# the world-model report on both envs (5 seeds each; about 10 + 10 minutes on 2 cores)
+# the world-model report on both envs (5 seeds each; about 8 + 20 minutes on 2 cores)
 report: setup
 	$(BIN)/python -m agents report --env EqPushT-v0 --preset full --out runs/report2d
 	$(BIN)/python -m agents report --env EqPushT3D-v0 --preset full --out runs/report3d
