@@ -25,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 import eqenvs  # noqa: F401  (registers the env ids)
-from eqenvs.files import atomic_path, write_json
+from eqenvs.files import atomic_path, existing_with_sidecar, write_json
 from eqenvs.groups import GroupElement
 from eqenvs.scripted import ScriptedPusher, ScriptedPusher3D
 from eqenvs.splits import get_split
@@ -207,11 +207,7 @@ def save_dataset(data: Transitions, path: str | Path) -> Path:
 
 def load_dataset(path: str | Path) -> Transitions:
     """Read a dataset written by ``save_dataset``; a missing, corrupted or inconsistent file raises ValueError."""
-    path = Path(path)
-    sidecar = path.with_suffix(".json")
-    for p in (path, sidecar):
-        if not p.is_file():
-            raise ValueError(f"path: {p} does not exist (a dataset is a .npz with a .json sidecar)")
+    path, sidecar = existing_with_sidecar(path, "a dataset")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}

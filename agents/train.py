@@ -43,7 +43,7 @@ from tqdm import tqdm
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.data import Transitions
 from agents.world_models import MODEL_KINDS, WorldModel, build_model
-from eqenvs.files import atomic_path, write_json
+from eqenvs.files import atomic_path, existing_with_sidecar, write_json
 from eqenvs.splits import get_split
 
 __all__ = ["TrainConfig", "init_model", "load_checkpoint", "loss_terms", "save_checkpoint", "train"]
@@ -254,11 +254,7 @@ def save_checkpoint(model: WorldModel, path: str | Path, env_id: str, env_kwargs
 
 def load_checkpoint(path: str | Path) -> tuple[WorldModel, dict[str, Any]]:
     """Rebuild a model from ``save_checkpoint`` output: (model in eval mode, its JSON metadata)."""
-    path = Path(path)
-    sidecar = path.with_suffix(".json")
-    for p in (path, sidecar):
-        if not p.is_file():
-            raise ValueError(f"path: {p} does not exist (a checkpoint is a .pt with a .json sidecar)")
+    path, sidecar = existing_with_sidecar(path, "a checkpoint")
     try:
         meta = json.loads(sidecar.read_text())
         kind, hyper, env_id, env_kwargs = meta["model"], meta["hyper"], meta["env_id"], meta["env_kwargs"]

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "write_json"]
+__all__ = ["atomic_path", "existing_with_sidecar", "write_json"]
 
 
 def _umask() -> int:
@@ -43,3 +43,13 @@ def write_json(path: str | os.PathLike, data: Any) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2) + "\n")
     return Path(path)
+
+
+def existing_with_sidecar(path: str | os.PathLike, what: str) -> tuple[Path, Path]:
+    """``(path, its .json sidecar)``, both existing, else ValueError naming the missing one and ``what`` it is."""
+    path = Path(path)
+    sidecar = path.with_suffix(".json")
+    for p in (path, sidecar):
+        if not p.is_file():
+            raise ValueError(f"path: {p} does not exist ({what} is a {path.suffix} file with a .json sidecar)")
+    return path, sidecar
