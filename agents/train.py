@@ -43,6 +43,7 @@ from tqdm import tqdm
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.data import Transitions
 from agents.world_models import MODEL_KINDS, WorldModel, build_model
+from agents.world_models.models import centred
 from eqenvs.files import atomic_path, existing_with_sidecar, write_json
 from eqenvs.splits import get_split
 
@@ -86,6 +87,8 @@ class TrainConfig:
     """Seeds initialisation, batch order and augmentation."""
     hyper: dict[str, Any] = field(default_factory=dict)
     """Model hyperparameters (``build_model`` keywords), e.g. {"hidden": 48}."""
+    readout_epochs: int = 10
+    """Latent models: epochs of the planning readout (latent -> centred observation), trained afterwards."""
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_KINDS:
@@ -229,8 +232,32 @@ def train(data: Transitions, config: TrainConfig, progress: bool = False) -> tup
         for name, value in sums.items():
             history.setdefault(name, []).append(value / len(obs))
         epochs.set_postfix(loss=f"{history['loss'][-1]:.4g}")
+    if model.kind == "latent" and config.readout_epochs:
+        history["readout"] = fit_readout(model, obs, config.readout_epochs, config.batch_size, generator)
     model.eval()
     return model, history
+
+
+def fit_readout(model: WorldModel, obs: torch.Tensor, epochs: int, batch_size: int,
+                generator: torch.Generator) -> list[float]:  # fmt: skip
+    """Train a latent model's planning readout on frozen latents: decode(E(s)) ~ the centred observation.
+
+    Returns the per-epoch mean squared error.
+    """
+    with torch.no_grad():
+        z, target = model.encode(obs), centred(obs, model.symmetry)
+    optimizer = torch.optim.Adam(model.readout.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(epochs):
+        total = 0.0
+        for batch in torch.randperm(len(obs), generator=generator).split(batch_size):
+            loss = ((model.decode(z[batch]) - target[batch]) ** 2).sum(-1).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(batch)
+        losses.append(total / len(obs))
+    return losses
 
 
 # --------------------------------------------------------------------------- checkpoints

@@ -78,12 +78,24 @@ def test_parameter_counts_and_repr(env_id):
     models = {kind: build_model(kind, symmetry) for kind in MODEL_KINDS}
     assert models["mlp_latent"].parameter_count >= 4 * models["vn_latent"].parameter_count
     assert models["mlp_explicit"].parameter_count >= 4 * models["vn_explicit"].parameter_count
-    # the EMA target encoder is a copy, not counted
+    # F = f o E: the encoder and predictor; the EMA target copy and the planning readout are not counted
     latent = models["vn_latent"]
-    assert latent.parameter_count == sum(p.numel() for p in latent.parameters()) - sum(
-        p.numel() for p in latent.target_encoder.parameters()
-    )
+    assert latent.parameter_count == sum(p.numel() for m in (latent.encoder, latent.predictor) for p in m.parameters())
     assert f"{latent.parameter_count:,} parameters" in repr(latent)
+
+
+@pytest.mark.parametrize("env_id", list(ENVS))
+def test_vn_readout_is_equivariant_and_centred(env_id):
+    symmetry, model, obs, _ = setup(env_id, "vn_latent")
+    t = lambda a: torch.tensor(a, dtype=F64)  # noqa: E731
+    with torch.no_grad():
+        decoded = model.decode(model.encode(t(obs)))
+        assert torch.equal(decoded[:, symmetry.obs_layout["block_pos"].slice], torch.zeros(32, model.dim, dtype=F64))
+        for g in elements(ENVS[env_id]):
+            moved = model.decode(model.encode(t(symmetry.act_obs(g, obs))))
+            rotation_only = type(g)(g.rotation)  # the centred observation does not translate
+            expected = t(symmetry.obs_layout.act(rotation_only, decoded.numpy()))
+            assert (moved - expected).abs().max() < 1e-12
 
 
 def test_explicit_models_copy_constant_fields_and_project_actions():

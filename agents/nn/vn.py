@@ -7,7 +7,8 @@ commutes with ``x -> x R^T`` for any orthogonal R acting on the last axis, becau
 * ``VNLinear``: ``x -> W x``, channel mixing with no bias (a bias vector would pick a direction);
 * ``VNLeakyReLU``: a learned direction ``k = U x`` per channel; the part of ``x`` pointing against ``k``
   is (mostly) removed — the vector analogue of a ReLU;
-* ``VNRMSNorm``: ``x / sqrt(mean_c |x_c|^2 + eps)`` with a gain per channel. Mean-centred norms
+* ``VNRMSNorm``: ``x / sqrt(mean_c |x_c|^2 + eps)`` with a gain per channel (the square root taken once, of
+  a sum plus eps, so its gradient stays finite when x = 0). Mean-centred norms
   (LayerNorm/BatchNorm over vectors) subtract a direction and wreck multi-step exactness in float32;
 * ``VNGate``: the scalar path — the Gram matrix (all inner products) of a few projected channels is
   invariant, so any MLP of it can scale vector channels: ``y_c = s_c(<p_i, p_j>) (V x)_c``. This gives the
@@ -16,10 +17,15 @@ commutes with ``x -> x R^T`` for any orthogonal R acting on the last axis, becau
 ``quarter_turns`` (2D only) appends each vector turned by +90 degrees: channel mixing alone is
 O(2)-equivariant and cannot tell the left of the block from its right; with the turned copies the model
 is SO(2)-equivariant (quarter turns commute with rotations, not with reflections).
+
+Layout: layers take and return ``(..., C, d)``. Internally (``forward_cl``) they work channels-last,
+``(..., d, C)``, so that channel mixing is one matrix product over all samples and coordinates rather than
+many tiny ones; ``VNMLP`` transposes once on the way in and once on the way out.
 """
 
 from __future__ import annotations
 
+import abc
 import math
 
 import torch
@@ -38,7 +44,18 @@ def quarter_turns(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([x, turned], dim=-2)
 
 
-class VNLinear(nn.Module):
+class _ChannelsLast(nn.Module, abc.ABC):
+    """Layers whose work happens on ``(..., d, C)``; ``forward`` is the ``(..., C, d)`` view of it."""
+
+    @abc.abstractmethod
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer on channels-last input ``(..., d, C)``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_cl(x.transpose(-1, -2)).transpose(-1, -2)
+
+
+class VNLinear(_ChannelsLast):
     """``(..., C_in, d) -> (..., C_out, d)``: ``W x`` over channels, no bias."""
 
     def __init__(self, in_channels: int, out_channels: int):
@@ -46,11 +63,11 @@ class VNLinear(nn.Module):
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels))
         nn.init.uniform_(self.weight, -1 / math.sqrt(in_channels), 1 / math.sqrt(in_channels))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.matmul(self.weight, x)  # (C_out, C_in) @ (..., C_in, d)
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.weight.T  # (..., d, C_in) @ (C_in, C_out): one matrix product
 
 
-class VNLeakyReLU(nn.Module):
+class VNLeakyReLU(_ChannelsLast):
     """Per channel: keep ``x`` where it agrees with a learned direction ``k = U x``, else project it off ``k``
     (leaking ``negative_slope`` of the removed part)."""
 
@@ -59,31 +76,31 @@ class VNLeakyReLU(nn.Module):
         self.direction = VNLinear(channels, channels)
         self.negative_slope = negative_slope
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        k = self.direction(x)  # (..., C, d)
-        dot = (x * k).sum(-1, keepdim=True)  # (..., C, 1), invariant
-        k_norm2 = (k * k).sum(-1, keepdim=True) + _EPS
-        projected = x - (dot / k_norm2) * k  # x with its component along k removed
-        kept = torch.where(dot >= 0, x, projected)
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        k = self.direction.forward_cl(x)  # (..., d, C)
+        dot = (x * k).sum(-2, keepdim=True)  # (..., 1, C), invariant
+        k_norm2 = (k * k).sum(-2, keepdim=True) + _EPS
+        # where x points against k (dot < 0), remove its component along k; elsewhere keep it
+        kept = x - (torch.clamp(dot, max=0.0) / k_norm2) * k
         return self.negative_slope * x + (1 - self.negative_slope) * kept
 
 
-class VNRMSNorm(nn.Module):
+class VNRMSNorm(_ChannelsLast):
     """``x / sqrt(mean_c |x_c|^2 + eps) * gain_c``: one invariant scale per sample, a gain per channel."""
 
     def __init__(self, channels: int, eps: float = _EPS):
         super().__init__()
-        self.gain = nn.Parameter(torch.ones(channels, 1))
+        self.gain = nn.Parameter(torch.ones(channels))
         self.eps = eps
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # vector_norm, not a hand-written sqrt: its gradient at 0 is finite
-        norms = torch.linalg.vector_norm(x, dim=-1)  # (..., C)
-        rms = torch.sqrt((norms * norms).mean(-1, keepdim=True) + self.eps)[..., None]  # (..., 1, 1)
-        return x / rms * self.gain
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        # mean over channels of |x_c|^2, then one sqrt with eps inside: no per-channel norm (whose gradient
+        # at 0 would be NaN) and no slow strided norm kernel
+        mean_square = (x * x).sum(-2, keepdim=True).mean(-1, keepdim=True)  # (..., 1, 1)
+        return x * torch.rsqrt(mean_square + self.eps) * self.gain
 
 
-class VNGate(nn.Module):
+class VNGate(_ChannelsLast):
     """``(..., C_in, d) -> (..., C_out, d)``: ``(V x)_c * s_c``, the scales ``s`` an MLP of invariants.
 
     The invariants are the Gram matrix ``<p_i, p_j>`` of ``k`` projected channels ``p = P x`` (inner
@@ -98,10 +115,10 @@ class VNGate(nn.Module):
             nn.Linear(invariants * invariants, hidden), nn.SiLU(), nn.Linear(hidden, out_channels)
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = self.project(x)  # (..., k, d)
-        gram = torch.matmul(p, p.transpose(-1, -2)).flatten(-2)  # (..., k * k), invariant
-        return self.values(x) * self.scales(gram)[..., None]
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.project.forward_cl(x)  # (..., d, k)
+        gram = (p[..., :, :, None] * p[..., :, None, :]).sum(-3).flatten(-2)  # (..., k * k), invariant
+        return self.values.forward_cl(x) * self.scales(gram)[..., None, :]
 
 
 class VNMLP(nn.Module):
@@ -114,18 +131,23 @@ class VNMLP(nn.Module):
         super().__init__()
         self.lift = VNLinear(in_channels, hidden)
         self.blocks = nn.ModuleList(
-            nn.Sequential(
-                VNRMSNorm(hidden),
-                VNGate(hidden, hidden, invariants, 2 * hidden),
-                VNLeakyReLU(hidden),
-                VNLinear(hidden, hidden),
+            nn.ModuleList(
+                [
+                    VNRMSNorm(hidden),
+                    VNGate(hidden, hidden, invariants, 2 * hidden),
+                    VNLeakyReLU(hidden),
+                    VNLinear(hidden, hidden),
+                ]
             )
             for _ in range(depth)
         )
         self.readout = VNLinear(hidden, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.lift(x)
+        x = self.lift.forward_cl(x.transpose(-1, -2))  # channels-last from here on
         for block in self.blocks:
-            x = x + block(x)
-        return self.readout(x)
+            h = x
+            for layer in block:
+                h = layer.forward_cl(h)
+            x = x + h
+        return self.readout.forward_cl(x).transpose(-1, -2)

@@ -65,7 +65,7 @@ class ObsChannels:
 
 def admissible(action: torch.Tensor) -> torch.Tensor:
     """Delta actions as the env applies them: projected onto the unit disk/ball (an equivariant map)."""
-    norm = torch.linalg.vector_norm(action, dim=-1, keepdim=True)
+    norm = torch.sqrt((action * action).sum(-1, keepdim=True))
     return action / torch.clamp(norm, min=1.0)
 
 
@@ -135,18 +135,37 @@ class WorldModel(nn.Module, abc.ABC):
 
     @property
     def parameter_count(self) -> int:
-        """Trainable parameters (the EMA target is a copy, not counted)."""
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+        """Parameters of the world model F = f o E (the EMA target copy and the planning readout not counted)."""
+        readout = getattr(self, "readout", None)
+        excluded = 0 if readout is None else sum(p.numel() for p in readout.parameters() if p.requires_grad)
+        return sum(p.numel() for p in self.parameters() if p.requires_grad) - excluded
 
     def extra_repr(self) -> str:
         return f"{self.name}: {self.parameter_count:,} parameters, {'equivariant' if self.equivariant else 'plain'}"
 
 
+def centred(obs: torch.Tensor, symmetry: Symmetry, reference: str = "block_pos") -> torch.Tensor:
+    """``obs`` with every point field moved by minus the reference point (which becomes 0): what a
+    translation-invariant latent can decode, and all the planning cost needs."""
+    layout = symmetry.obs_layout
+    ref = obs[..., layout[reference].slice]
+    out = obs.clone()
+    for f in layout:
+        if f.kind == "point":
+            out[..., f.slice] = obs[..., f.slice] - ref
+    return out
+
+
 class _LatentMixin:
-    """EMA target encoder shared by the latent models."""
+    """EMA target encoder and planning readout shared by the latent models.
+
+    The readout maps a latent to the centred observation (``centred``); it is trained after the world
+    model (``agents.train.fit_readout``) and lets the planner score latent rollouts with the task cost.
+    """
 
     encoder: nn.Module
     target_encoder: nn.Module
+    readout: nn.Module
 
     def _make_target(self) -> None:
         self.target_encoder = copy.deepcopy(self.encoder)
@@ -177,9 +196,20 @@ class VNLatentWM(_LatentMixin, WorldModel):
         self.encoder = VNMLP(turns * self.channels.channels, hidden, latent_channels, depth)
         self.predictor = VNMLP(turns * (latent_channels + 1), hidden, latent_channels, depth)
         self._make_target()
+        layout = symmetry.obs_layout
+        self._decoded = [f.slice for f in layout if f.name != reference]  # points as offsets, vectors as is
+        self.readout = VNMLP(turns * latent_channels, hidden, len(self._decoded), depth=1)
 
     def _vectors(self, x: torch.Tensor) -> torch.Tensor:
         return quarter_turns(x) if self.dim == 2 else x
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """The centred observation read out of latents (..., C, d) -> (..., D); equivariant."""
+        vectors = self.readout(self._vectors(z))
+        out = torch.zeros(*z.shape[:-2], self.symmetry.obs_layout.size, dtype=z.dtype)
+        for i, s in enumerate(self._decoded):
+            out[..., s] = vectors[..., i, :]
+        return out
 
     def encode(self, obs: torch.Tensor) -> torch.Tensor:
         return self.encoder(self._vectors(self.channels(obs)))  # (B, C, d)
@@ -232,6 +262,11 @@ class MLPLatentWM(_LatentMixin, WorldModel):
         self.encoder = _mlp(symmetry.obs_layout.size, hidden, size, depth)
         self.predictor = _mlp(size + self.action_dim, hidden, size, depth)
         self._make_target()
+        self.readout = _mlp(size, hidden, symmetry.obs_layout.size, 2)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """The centred observation read out of latents (..., C, d) -> (..., D)."""
+        return self.readout(z.flatten(-2))
 
     def fit_normalisation(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> None:
         """Set the input standardisation from training data."""

@@ -1,0 +1,89 @@
+"""The MPC planner: equivariant without being told g (fp32 and fp64), the plain variant is not; MPPI and CEM."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import eqenvs  # noqa: F401
+from agents.planning import MPCPlanner, PlannerConfig, default_cost, observation_frame
+from agents.world_models import build_model
+from eqenvs.groups import SE2, SE3
+
+SMALL = {"samples": 64, "horizon": 6, "iterations": 3}
+
+
+def planner(env_id: str, kind: str, dtype, **config):
+    symmetry = gym.make(env_id).unwrapped.symmetry
+    torch.manual_seed(0)
+    model = build_model(kind, symmetry).to(dtype).eval()
+    return MPCPlanner(model, default_cost(symmetry, "push"), PlannerConfig(**{**SMALL, **config})), symmetry
+
+
+def observations(env_id: str, n: int = 3) -> np.ndarray:
+    env = gym.make(env_id, task="push")
+    return np.stack([env.reset(seed=s)[0] for s in range(n)])
+
+
+def residual(plan, symmetry, obs, group, seed=5) -> float:
+    plan.reset(seed)
+    base = plan.plan(obs)
+    worst = 0.0
+    for g in group.sample(np.random.default_rng(1), 6, translation_scale=0.2) + group.cyclic(4):
+        plan.reset(seed)  # the same seed, so the same local noise: the planner is never told g
+        moved = plan.plan(symmetry.act_obs(g, obs))
+        worst = max(worst, float(np.abs(moved - symmetry.act_action(g, base)).max()))
+    return worst / float(np.abs(base).max())
+
+
+@pytest.mark.parametrize(("env_id", "group"), [("EqPushT-v0", SE2), ("EqPushT3D-v0", SE3)])
+@pytest.mark.parametrize("method", ["mppi", "cem"])
+def test_the_equivariant_planner_is_equivariant_and_the_plain_one_is_not(env_id, group, method):
+    obs = observations(env_id)
+    plan64, symmetry = planner(env_id, "vn_explicit", torch.float64, method=method)
+    plan32, _ = planner(env_id, "vn_explicit", torch.float32, method=method)
+    plain, _ = planner(env_id, "vn_explicit", torch.float64, method=method, equivariant=False)
+    assert residual(plan64, symmetry, obs, group) < 1e-10
+    if method == "mppi":  # CEM's top-k can flip on a float32 rounding difference
+        assert residual(plan32, symmetry, obs, group) < 1e-4
+    assert residual(plain, symmetry, obs, group) > 1e-2
+
+
+def test_latent_models_plan_through_their_readout():
+    plan, symmetry = planner("EqPushT-v0", "vn_latent", torch.float64)
+    assert residual(plan, symmetry, observations("EqPushT-v0", 2), SE2) < 1e-10
+
+
+def test_plans_are_admissible_seeded_and_warm_started():
+    plan, _ = planner("EqPushT-v0", "vn_explicit", torch.float64)
+    obs = observations("EqPushT-v0", 2)
+    plan.reset(3)
+    first = plan.plan(obs)
+    assert first.shape == (2, 2) and (np.linalg.norm(first, axis=1) <= 1 + 1e-12).all()
+    second = plan.plan(obs)  # warm-started from the first plan's tail
+    plan.reset(3)
+    assert np.array_equal(plan.plan(obs), first)  # same seed, same plan
+    assert not np.array_equal(second, first)
+    box, _ = planner("EqPushT-v0", "vn_explicit", torch.float64, equivariant=False)
+    assert (np.abs(box.plan(obs)) <= 1).all()
+
+
+def test_observation_frames_rotate_with_the_scene():
+    symmetry = gym.make("EqPushT3D-v0").unwrapped.symmetry
+    obs = observations("EqPushT3D-v0", 2)
+    frame = observation_frame(torch.tensor(obs), symmetry.obs_layout)
+    assert torch.allclose(frame.transpose(-1, -2) @ frame, torch.eye(3, dtype=torch.float64).expand(2, 3, 3))
+    for g in SE3.sample(0, 4, translation_scale=0.1):
+        moved = observation_frame(torch.tensor(symmetry.act_obs(g, obs)), symmetry.obs_layout)
+        assert torch.allclose(moved, torch.tensor(g.rotation) @ frame, atol=1e-14)
+
+
+def test_bad_planner_configs():
+    with pytest.raises(ValueError, match="method"):
+        PlannerConfig(method="ilqr")
+    with pytest.raises(ValueError, match="elites"):
+        PlannerConfig(samples=10, elites=20)
+    with pytest.raises(ValueError, match="samples"):
+        PlannerConfig(samples=0)
