@@ -19,10 +19,10 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# the showcase videos, then the world-model story on a small budget: train on the slice, test everywhere
+# the showcase videos, then the story: collect on the slice, train the world models, plan at every orientation
 demo: setup
 	$(BIN)/python -m agents.demo
-	$(BIN)/python -m agents report --env EqPushT-v0 --preset quick --out runs/demo_report
+	$(BIN)/python -m agents story
 
 # pytest exits 5 when it collects no tests: that is a failure, not a pass
 test: setup

@@ -1,10 +1,15 @@
-"""``python -m agents <command>``: collect, train, evaluate, report (world models) and demo.
+"""``python -m agents <command>``: the world-model pipeline, baselines, benchmarks and demos.
 
-python -m agents collect  --env EqPushT-v0 --episodes 400 --seed 0 --out runs/push2d.npz
-python -m agents train    --data runs/push2d.npz --model vn_latent --out runs/vn_latent.pt
-python -m agents evaluate --data runs/push2d.npz --checkpoint runs/vn_latent.pt runs/mlp_latent.pt
-python -m agents report   --env EqPushT-v0 --preset quick
-python -m agents demo     (the env showcase, as python -m agents.demo)
+    python -m agents collect    --env EqPushT-v0 --episodes 400 --seed 0 --out runs/push2d.npz
+    python -m agents train      --data runs/push2d.npz --model vn_latent --out runs/vn_latent.pt
+    python -m agents evaluate   --data runs/push2d.npz --checkpoint runs/vn_latent.pt runs/mlp_latent.pt
+    python -m agents report     --env EqPushT-v0 --preset quick
+    python -m agents sb3        --algo ppo --task push --steps 100000 --out runs/ppo_push.zip
+    python -m agents story      (the main job: collect, train, plan at every orientation)
+    python -m agents plan-speed (ms per plan against the matmul floor; batched evaluation speed-up)
+    python -m agents demo       (the environment showcase)
+
+The any-agent benchmark is its own command: ``eqbench`` (``python -m agents.benchmark``).
 """
 
 from __future__ import annotations
@@ -72,16 +77,31 @@ def _report(args: argparse.Namespace) -> None:
     print(f"wrote {Path(args.out) / 'report.json'}, report.txt, relmse.png" + (f"; missed: {missed}" if missed else ""))
 
 
-def _demo(args: argparse.Namespace) -> None:
-    from agents import demo
+def _sb3(args: argparse.Namespace) -> None:
+    from agents.sb3 import train_sb3
 
-    code = demo.main(args.args)
+    result = train_sb3(args.algo, args.env, args.task, args.steps, args.seed, args.out)
+    print(f"trained {args.algo} for {args.steps} steps on the slice in {result['seconds']:.0f} s; wrote {args.out}")
+
+
+def _story(args: argparse.Namespace) -> None:
+    from agents.story import StoryConfig, run_story
+
+    run_story(config_from_args(StoryConfig, args))
+
+
+def _forward(module: str, argv: list[str]) -> None:
+    """Run another module's ``main(argv)``; a non-zero code exits with it."""
+    import importlib
+
+    code = importlib.import_module(module).main(argv)
     if code:
         raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
     from agents.report import ReportConfig
+    from agents.story import StoryConfig
     from agents.train import TrainConfig
 
     parser = argparse.ArgumentParser(prog="python -m agents", description=__doc__,
@@ -117,9 +137,26 @@ def main(argv: list[str] | None = None) -> int:
     add_config_arguments(p, ReportConfig)
     p.set_defaults(run=_report)
 
+    p = commands.add_parser("sb3", help="train a stable-baselines3 PPO or SAC baseline on the slice")
+    p.add_argument("--algo", default="ppo", help="ppo or sac")
+    p.add_argument("--env", default="EqPushT-v0")
+    p.add_argument("--task", default="push")
+    p.add_argument("--steps", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(run=_sb3)
+
+    p = commands.add_parser("story", help="the main job: collect, train, benchmark planners at every orientation")
+    add_config_arguments(p, StoryConfig)
+    p.set_defaults(run=_story)
+
+    p = commands.add_parser("plan-speed", help="ms per MPPI plan vs the matmul floor; batched evaluation speed-up")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(run=lambda a: _forward("agents.plan_speed", a.args))
+
     p = commands.add_parser("demo", help="the environment showcase (python -m agents.demo)")
     p.add_argument("args", nargs=argparse.REMAINDER)
-    p.set_defaults(run=_demo)
+    p.set_defaults(run=lambda a: _forward("agents.demo", a.args))
 
     args = parser.parse_args(argv)
     try:
