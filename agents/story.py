@@ -121,9 +121,9 @@ def _story_mosaic(out: Path, config: StoryConfig, labels: list[str]) -> Path:
             short = label.replace(" + ", " ").replace(" planner", "").replace("equivariant", "eq")
             names.append(f"{short} {name}: {'ok' if 'success' in path.name else 'fail'}")
     frames = mosaic(streams, names, cols=len(orientations))
-    video = write_video(Path(config.video_dir) / "story_mosaic.mp4", frames, fps=10)
+    video = write_video(Path(config.video_dir) / "showcase_story.mp4", frames, fps=10)
     half = [cv2.resize(f, (f.shape[1] // 2, f.shape[0] // 2), interpolation=cv2.INTER_AREA) for f in frames]
-    write_video(Path(config.video_dir) / "story_mosaic.gif", half, fps=10)
+    write_video(Path(config.video_dir) / "showcase_story.gif", half, fps=10)
     return video
 
 

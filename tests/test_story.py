@@ -20,7 +20,7 @@ def test_story_end_to_end(tmp_path):
     assert set(result["summaries"]) == {"VN + equivariant planner", "MLP + plain planner", "VN + plain planner"}
     # the equivariant agent's closed loop is exact, in float64, at the held-out orientation too
     assert result["summaries"]["VN + equivariant planner"]["max_residual"] < 1e-9
-    assert (tmp_path / "videos" / "story_mosaic.mp4").stat().st_size > 1000
+    assert (tmp_path / "videos" / "showcase_story.mp4").stat().st_size > 1000
     assert (tmp_path / "run" / "story.json").is_file()
 
 
