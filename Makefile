@@ -29,9 +29,11 @@ test: setup
 	@$(BIN)/python -m pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
+# the environment benchmarks (2D, 3D) and the planning-speed benchmark
 bench: setup
 	$(BIN)/python -m eqenvs.benchmark
 	$(BIN)/python -m eqenvs.benchmark3d
+	$(BIN)/python -m agents plan-speed
 
 # the world-model report on both envs (5 seeds each; about 8 + 20 minutes on 2 cores)
 report: setup

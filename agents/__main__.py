@@ -7,6 +7,7 @@
     python -m agents sb3        --algo ppo --task push --steps 100000 --out runs/ppo_push.zip
     python -m agents story      (the main job: collect, train, plan at every orientation)
     python -m agents plan-speed (ms per plan against the matmul floor; batched evaluation speed-up)
+    python -m agents compare    runs/bench/vn runs/bench/mlp   (one table of finished eqbench runs)
     python -m agents demo       (the environment showcase)
 
 The any-agent benchmark is its own command: ``eqbench`` (``python -m agents.benchmark``).
@@ -92,9 +93,14 @@ def _story(args: argparse.Namespace) -> None:
 
 def _forward(module: str, argv: list[str]) -> None:
     """Run another module's ``main(argv)``; a non-zero code exits with it."""
+    _forward_function(module, "main", argv)
+
+
+def _forward_function(module: str, function: str, argv: list[str]) -> None:
+    """Run ``module.function(argv)``; a non-zero code exits with it."""
     import importlib
 
-    code = importlib.import_module(module).main(argv)
+    code = getattr(importlib.import_module(module), function)(argv)
     if code:
         raise SystemExit(code)
 
@@ -153,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("plan-speed", help="ms per MPPI plan vs the matmul floor; batched evaluation speed-up")
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(run=lambda a: _forward("agents.plan_speed", a.args))
+
+    p = commands.add_parser("compare", help="one table of finished benchmark runs (their summary.json)")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(run=lambda a: _forward_function("agents.benchmark", "compare_main", a.args))
 
     p = commands.add_parser("demo", help="the environment showcase (python -m agents.demo)")
     p.add_argument("args", nargs=argparse.REMAINDER)

@@ -28,7 +28,16 @@ import torch
 
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
 
-__all__ = ["Agent", "CallableAgent", "PlannerAgent", "RandomAgent", "SB3Agent", "ScriptedAgent", "make_agent"]
+__all__ = [
+    "Agent",
+    "CallableAgent",
+    "PlannerAgent",
+    "RandomAgent",
+    "SB3Agent",
+    "ScriptedAgent",
+    "as_agent",
+    "make_agent",
+]
 
 
 class Agent(Protocol):
@@ -155,6 +164,19 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
         model.rollout = torch.compile(model.rollout, dynamic=False)  # shape-specialised, fused kernels
     task = env.unwrapped.task
     return PlannerAgent(MPCPlanner(model, default_cost(model.symmetry, task), PlannerConfig(**overrides)), label)
+
+
+def as_agent(agent: Any, label: str = "agent") -> Agent:
+    """An agent from a Python object: one with ``reset`` and ``act`` as it is, a stable-baselines3 model
+    (anything with ``predict``) through :class:`SB3Agent`, a plain function ``obs -> action`` through
+    :class:`CallableAgent`."""
+    if callable(getattr(agent, "act", None)) and callable(getattr(agent, "reset", None)):
+        return agent
+    if callable(getattr(agent, "predict", None)):
+        return SB3Agent(agent, label)
+    if callable(agent):
+        return CallableAgent(agent, label)
+    raise ValueError(f"agent: {agent!r} has no reset/act, no predict, and is not callable")
 
 
 def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:

@@ -34,7 +34,7 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ import numpy as np
 from tqdm import tqdm
 
 import eqenvs  # noqa: F401  (registers the env ids)
-from agents.agents import make_agent
+from agents.agents import as_agent, make_agent
 from agents.cli import add_config_arguments, config_from_args
 from eqenvs.files import atomic_path, write_json
 from eqenvs.groups import GroupElement
@@ -252,8 +252,15 @@ def _write_rows(folder: Path, rows: list[dict]) -> None:
 
 
 # --------------------------------------------------------------------------- the run
-def run_benchmark(config: BenchConfig, progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) a benchmark; returns the summary (also written to ``summary.json``)."""
+def run_benchmark(config: BenchConfig, progress: bool = True, agent: Any = None) -> dict[str, Any]:
+    """Run (or resume) a benchmark; returns the summary (also written to ``summary.json``).
+
+    ``agent``: a Python object to benchmark instead of ``config.agent``'s spec — anything with
+    ``reset(seed)`` and ``act(obs)``, a stable-baselines3 model, or a function ``obs -> action``
+    (``config.label`` names it; rows record its spec as ``python:<type name>``).
+    """
+    if agent is not None:
+        config = replace(config, agent=f"python:{type(agent).__name__}")
     out = Path(config.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out: {out} exists and is not a folder")
@@ -269,7 +276,7 @@ def run_benchmark(config: BenchConfig, progress: bool = True) -> dict[str, Any]:
     envs = [_make_env(config, identity, config.videos > 0)] + [_make_env(config, g, config.videos > 0)
                                                                 for _, _, g in targets]  # fmt: skip
     symmetry = envs[0].unwrapped.symmetry
-    agent = make_agent(config.agent, envs[0], config.name)
+    agent = make_agent(config.agent, envs[0], config.name) if agent is None else as_agent(agent, config.name)
     video_folder = Path(config.video_dir) / out.name
     started = time.perf_counter()
     for task in tqdm(range(config.tasks), desc=f"eqbench {config.name}", disable=not progress):
@@ -376,13 +383,78 @@ def format_summary(summary: dict[str, Any]) -> str:
             f" {o['mean_ci']['residual'][0]:9.1e} {o['mean_ci']['plan_ms'][0]:8.1f}"
         )
     gap = summary["ood_gap_success"]
-    lines.append(f"OOD factor (final error, worst held-out / seen): {summary['ood_factor_pos_error']}; "
+    ood = summary["ood_factor_pos_error"]
+    lines.append(f"OOD factor (final error, worst held-out / seen): {_g(ood, '.4g')}; "
                  f"success gap worst held-out vs {summary['reference']}: "
                  + (f"{gap[0]:+.2f} [{gap[1]:+.2f}, {gap[2]:+.2f}]" if gap else "n/a"))  # fmt: skip
     lines.append("max |paired difference| across orientations: "
                  + ", ".join(f"{k} {v:.2g}" for k, v in summary["max_abs_paired_difference"].items())
-                 + f"; max closed-loop residual {summary['max_residual']}")  # fmt: skip
+                 + f"; max closed-loop residual {_g(summary['max_residual'], '.2e')}")  # fmt: skip
     return "\n".join(lines)
+
+
+def _g(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def load_summary(folder: str | Path) -> dict[str, Any]:
+    """The ``summary.json`` a benchmark run wrote under ``folder``."""
+    path = Path(folder) / "summary.json"
+    if not path.is_file():
+        raise ValueError(f"folder: {str(folder)!r} holds no summary.json (not a finished benchmark run)")
+    try:
+        summary = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"folder: {str(path)!r} is not valid JSON ({err})") from None
+    if not isinstance(summary, dict) or "orientations" not in summary or "config" not in summary:
+        raise ValueError(f"folder: {str(path)!r} is not a benchmark summary")
+    return summary
+
+
+def _split_mean(summary: dict[str, Any], metric: str, seen: bool) -> float:
+    values = [o["mean_ci"][metric][0] for o in summary["orientations"].values() if (o["split"] == "slice") == seen]
+    return float(np.mean(values)) if values else math.nan
+
+
+def format_comparison(summaries: list[dict[str, Any]]) -> str:
+    """One line per benchmark run: success and final error on the slice and off it, the OOD gap with its CI,
+    and the exactness figures (largest paired difference of the final error, closed-loop residual)."""
+    header = (f"{'agent':36s} {'task':>6s} {'succ slice':>10s} {'succ held':>9s} {'gap worst held [95% CI]':>24s} "
+              f"{'err slice':>9s} {'err held':>9s} {'OOD':>6s} {'cov held':>8s} {'max paired':>10s} "
+              f"{'residual':>8s} {'ms/step':>7s}")  # fmt: skip
+    lines = [header, "-" * len(header)]
+    for s in summaries:
+        gap, ood = s["ood_gap_success"], s["ood_factor_pos_error"]
+        mode = s["config"]["env_kwargs"].get("orientation_mode", "frame")
+        label = s["label"] if mode == "frame" else f"{s['label']} [{mode}]"
+        plan_ms = np.mean([o["mean_ci"]["plan_ms"][0] for o in s["orientations"].values()])
+        lines.append(
+            f"{label[:36]:36s} {s['config']['env_kwargs'].get('task', '-'):>6s} "
+            f"{_split_mean(s, 'success', True):10.2f} {_split_mean(s, 'success', False):9.2f} "
+            + (f"{gap[0]:+.2f} [{gap[1]:+.2f}, {gap[2]:+.2f}]" if gap else "n/a").rjust(24)
+            + f" {_split_mean(s, 'pos_error', True):9.4g} {_split_mean(s, 'pos_error', False):9.4g} "
+            f"{_g(ood, '6.3g')} {_split_mean(s, 'coverage', False):8.3f} "
+            f"{s['max_abs_paired_difference']['pos_error']:10.2g} {_g(s['max_residual'], '8.1e')} {plan_ms:7.1f}"
+        )
+    lines.append("succ/err slice and held: means over the slice / held-out orientations; gap: success at the worst "
+                 "held-out orientation minus the reference, paired; OOD: its final error / the slice's; max paired: "
+                 "largest |difference| of a task's final error between orientations; residual: closed loop, "
+                 "relative")  # fmt: skip
+    return "\n".join(lines)
+
+
+def compare_main(argv: list[str] | None = None) -> int:
+    """``python -m agents compare DIR [DIR ...]``: the comparison table of finished benchmark runs."""
+    parser = argparse.ArgumentParser(prog="python -m agents compare", description=format_comparison.__doc__)
+    parser.add_argument("folders", nargs="+", help="benchmark output folders (their --out)")
+    args = parser.parse_args(argv)
+    try:
+        summaries = [load_summary(folder) for folder in args.folders]
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(format_comparison(summaries))
+    return 0
 
 
 def plot_summary(summary: dict[str, Any], path: Path) -> None:

@@ -11,7 +11,7 @@ import torch
 
 import eqenvs  # noqa: F401
 from agents import benchmark as bench
-from agents.agents import CallableAgent, PlannerAgent, RandomAgent, SB3Agent, ScriptedAgent, make_agent
+from agents.agents import CallableAgent, PlannerAgent, RandomAgent, SB3Agent, ScriptedAgent, as_agent, make_agent
 from agents.data import collect
 from agents.train import TrainConfig, save_checkpoint, train
 
@@ -62,6 +62,11 @@ def test_adapters(tmp_path, checkpoints):
     sb3 = make_agent(f"sb3:ppo:{tmp_path / 'ppo.zip'}", env)
     assert isinstance(sb3, SB3Agent) and sb3.act(obs).shape == (2,)
     assert np.array_equal(SB3Agent(model).act(obs), sb3.act(obs))
+    # Python objects: an SB3 model, a plain function, an agent as it is; anything else is refused
+    assert isinstance(as_agent(model), SB3Agent) and isinstance(as_agent(hold_still), CallableAgent)
+    assert as_agent(planner) is planner
+    with pytest.raises(ValueError, match=r"agent: .* no reset/act, no predict"):
+        as_agent(3)
 
 
 @pytest.mark.parametrize(
@@ -108,6 +113,11 @@ def test_benchmark_rows_summary_videos_and_exact_closed_loops(tmp_path, checkpoi
     assert summary["orientations"]["200deg"]["split"] == "heldout"
     mean, low, high = summary["orientations"]["0deg"]["mean_ci"]["pos_error"]
     assert low <= mean <= high
+    # the comparison table reads the run back from disk: one line for it, exact figures included
+    table = bench.format_comparison([bench.load_summary(tmp_path / "bench")]).splitlines()
+    line = next(row for row in table if row.startswith(summary["label"][:36]))
+    paired, residual = line.split()[-3:-1]
+    assert paired == "0" and float(residual) < 1e-9
 
 
 def test_the_plain_planner_is_not_exact(tmp_path, checkpoints):
@@ -144,8 +154,23 @@ def test_resume_after_interruption_and_determinism(tmp_path, checkpoints, monkey
     assert fresh["success_rate"] is not None
 
 
+def test_benchmark_of_a_python_object(tmp_path):
+    """A function passed as an object: benchmarked like a spec, its rows name it."""
+    cfg = bench.BenchConfig(orientations="0,180", tasks=1, max_steps=5, videos=0, out=str(tmp_path / "f"),
+                            label="hold still")  # fmt: skip
+    summary = bench.run_benchmark(cfg, progress=False, agent=hold_still)
+    rows = [json.loads(line) for line in (tmp_path / "f" / "rows.jsonl").read_text().splitlines()]
+    assert {r["run"]["agent"] for r in rows} == {"python:function"} and {r["label"] for r in rows} == {"hold still"}
+    assert summary["max_abs_paired_difference"]["pos_error"] < 1e-9 and summary["success_rate"] == 0.0
+
+
 def test_bad_benchmark_inputs(tmp_path, checkpoints):
     (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match=r"holds no summary\.json"):
+        bench.load_summary(tmp_path)
+    (tmp_path / "summary.json").write_text("{")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        bench.load_summary(tmp_path)
     with pytest.raises(ValueError, match=r"out: .* is not a folder"):
         bench.run_benchmark(config(tmp_path, "random", out=str(tmp_path / "file")), progress=False)
     with pytest.raises(ValueError, match="env_kwargs"):
