@@ -22,7 +22,8 @@ Writes, under ``--out``:
   in the name) and a labelled mosaic of all orientations.
 
 Resumable: rows are rewritten atomically after every task, and a rerun skips the (orientation, task) pairs
-already there. Same config, same rows, bit for bit (timings aside).
+already there. Same config, same rows, bit for bit (timings aside). ``python -m agents compare DIR ...``
+prints one table of several finished runs; ``run_benchmark(config, agent=obj)`` benchmarks a Python object.
 """
 
 from __future__ import annotations
@@ -419,8 +420,9 @@ def _split_mean(summary: dict[str, Any], metric: str, seen: bool) -> float:
 
 
 def format_comparison(summaries: list[dict[str, Any]]) -> str:
-    """One line per benchmark run: success and final error on the slice and off it, the OOD gap with its CI,
-    and the exactness figures (largest paired difference of the final error, closed-loop residual)."""
+    """One line per benchmark run: success and final error at the seen orientations and the others, the OOD
+    gap with its CI, and the exactness figures (largest paired difference of the final error, closed-loop
+    residual)."""
     header = (f"{'agent':36s} {'task':>6s} {'succ seen':>10s} {'succ held':>9s} {'gap worst held [95% CI]':>24s} "
               f"{'err seen':>9s} {'err held':>9s} {'OOD':>6s} {'cov held':>8s} {'max paired':>10s} "
               f"{'residual':>8s} {'ms/step':>7s}")  # fmt: skip
