@@ -49,8 +49,6 @@ class Agent(Protocol):
 class PlannerAgent:
     """A world model and an MPC planner; ``act_batch`` plans for several observations in one pass."""
 
-    name = "planner"
-
     def __init__(self, planner: MPCPlanner, label: str = "planner"):
         self.planner, self.label = planner, label
 
@@ -136,7 +134,7 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
     path, *options = spec.split(",")
     overrides: dict[str, Any] = {}
     dtype, compile_model = None, False
-    fields = {f: t for f, t in PlannerConfig.__annotations__.items()}
+    fields = dict(PlannerConfig.__annotations__)  # field name -> type name (the annotations are strings)
     for option in options:
         key, sep, value = option.partition("=")
         if not sep:
@@ -146,11 +144,9 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
                 raise ValueError(f"agent: dtype={value!r} is not float32 or float64")
             dtype = getattr(torch, value)
         elif key == "compile":
-            compile_model = value.lower() in ("1", "true", "yes")
+            compile_model = _truthy(value)
         elif key in fields:
-            kind = fields[key]
-            overrides[key] = (value.lower() in ("1", "true", "yes")) if kind == "bool" else (
-                int(value) if kind == "int" else float(value) if kind == "float" else value)  # fmt: skip
+            overrides[key] = _parse_option(key, value, fields[key])
         else:
             raise ValueError(f"agent: unknown planner option {key!r}; expected dtype, compile or {sorted(fields)}")
     if not Path(path).is_file():
@@ -164,6 +160,20 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
         model.rollout = torch.compile(model.rollout, dynamic=False)  # shape-specialised, fused kernels
     task = env.unwrapped.task
     return PlannerAgent(MPCPlanner(model, default_cost(model.symmetry, task), PlannerConfig(**overrides)), label)
+
+
+def _truthy(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes")
+
+
+def _parse_option(key: str, value: str, kind: str) -> Any:
+    """A planner option's value as its PlannerConfig field's type."""
+    if kind == "bool":
+        return _truthy(value)
+    try:
+        return int(value) if kind == "int" else float(value) if kind == "float" else value
+    except ValueError:
+        raise ValueError(f"agent: planner option {key}={value!r} is not {kind}") from None
 
 
 def as_agent(agent: Any, label: str = "agent") -> Agent:

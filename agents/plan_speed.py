@@ -55,10 +55,10 @@ def _matmul_shapes(planner: MPCPlanner, obs: np.ndarray) -> list[tuple[int, int,
 
 
 def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6, seed: int = 0) -> dict[str, Any]:
-    symmetry = gym.make("EqPushT-v0").unwrapped.symmetry
+    env = gym.make("EqPushT-v0", task="push")
+    symmetry = env.unwrapped.symmetry
     torch.manual_seed(seed)
     model = build_model("vn_latent", symmetry).eval()
-    env = gym.make("EqPushT-v0", task="push")
     obs = env.reset(seed=seed)[0][None]
     planner = MPCPlanner(model, default_cost(symmetry, "push"), PlannerConfig())
 
