@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import math
@@ -219,7 +220,7 @@ def _residual(symmetry: Any, g: GroupElement, trace: list, reference: list) -> f
 
 
 # --------------------------------------------------------------------------- files
-def _read_rows(path: Path, config: BenchConfig) -> list[dict]:
+def _read_rows(path: Path, run: dict[str, Any]) -> list[dict]:
     if not path.exists():
         return []
     rows = []
@@ -228,16 +229,22 @@ def _read_rows(path: Path, config: BenchConfig) -> list[dict]:
             rows.append(json.loads(line))
         except json.JSONDecodeError:
             continue  # cannot happen with atomic writes; tolerate a hand-edited file
-    identity = _run_identity(config)
     for row in rows:
-        if row.get("run") != identity:
+        if row.get("run") != run:
             raise ValueError(f"out: {path} holds rows of a different run ({row.get('run')}); use another --out")
     return rows
 
 
 def _run_identity(config: BenchConfig) -> dict[str, Any]:
-    return {"env": config.env, "env_kwargs": config.env_kwargs, "agent": config.agent, "seed": config.seed,
-            "max_steps": config.max_steps}  # fmt: skip
+    """What makes rows of one run: a resumed run must match it. The agent's file (checkpoint, SB3 zip) is
+    fingerprinted, so rows of a retrained model at the same path are never mixed with new ones."""
+    identity = {"env": config.env, "env_kwargs": config.env_kwargs, "agent": config.agent, "seed": config.seed,
+                "max_steps": config.max_steps}  # fmt: skip
+    kind, _, rest = config.agent.partition(":")
+    path = {"planner": rest.split(",")[0], "sb3": rest.partition(":")[2]}.get(kind)
+    if path and Path(path).is_file():
+        identity["agent_sha256"] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return identity
 
 
 def _write_rows(folder: Path, rows: list[dict]) -> None:
@@ -272,7 +279,8 @@ def run_benchmark(config: BenchConfig, progress: bool = True, agent: Any = None)
     targets = parse_orientations(config)
     group = group_of(config.env)
     identity = group.identity()
-    rows = _read_rows(out / "rows.jsonl", config)
+    run = _run_identity(config)
+    rows = _read_rows(out / "rows.jsonl", run)
     finished = {(row["orientation"], row["task"]) for row in rows}
     envs = [_make_env(config, identity, config.videos > 0)] + [_make_env(config, g, config.videos > 0)
                                                                 for _, _, g in targets]  # fmt: skip
@@ -289,7 +297,7 @@ def run_benchmark(config: BenchConfig, progress: bool = True, agent: Any = None)
         for (name, split, g), result in zip(targets, results[1:], strict=True):
             info = result["info"]
             row = {
-                "run": _run_identity(config), "label": config.name, "orientation": name, "split": split,
+                "run": run, "label": config.name, "orientation": name, "split": split,
                 "orientation_element": g.to_json(), "task": task, "env_seed": config.seed * 1000 + task,
                 "agent_seed": config.seed * 1000 + task, "success": float(bool(info.get("is_success", False))),
                 "pos_error": float(info.get("pos_error_px", info.get("pos_error_m", math.nan))),

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -73,6 +74,7 @@ def run_story(config: StoryConfig, log=print) -> dict[str, Any]:
                             orientations=config.orientations, tasks=config.tasks, seed=config.seed,
                             max_steps=config.max_steps, videos=1, video_dir=str(Path(config.video_dir) / "story"),
                             out=str(out / _slug(label)))  # fmt: skip
+        shutil.rmtree(bench.out, ignore_errors=True)  # the models were just retrained: no rows to resume
         summaries[label] = run_benchmark(bench, progress=False)
         log("\n" + format_summary(summaries[label]) + f"\n({time.perf_counter() - started:.0f} s)")
     table = _comparison(summaries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import gymnasium as gym
 import numpy as np
@@ -152,6 +153,20 @@ def test_resume_after_interruption_and_determinism(tmp_path, checkpoints, monkey
     strip = lambda rs: [{k: v for k, v in r.items() if k != "plan_ms"} for r in rs]  # noqa: E731
     assert strip(again) == strip(rows)  # same seed, same rows
     assert fresh["success_rate"] is not None
+
+
+def test_rows_of_a_retrained_model_are_not_resumed(tmp_path, checkpoints):
+    """The same checkpoint path with other weights is another run: a resume refuses to mix the rows."""
+    path = tmp_path / "model.pt"
+    for suffix in (".pt", ".json"):  # a checkpoint and its sidecar
+        shutil.copyfile(checkpoints["vn_explicit"].with_suffix(suffix), path.with_suffix(suffix))
+    cfg = config(tmp_path, f"planner:{path},{PLANNER}", tasks=1)
+    bench.run_benchmark(cfg, progress=False)
+    bench.run_benchmark(cfg, progress=False)  # unchanged: resumes (nothing left to run)
+    for suffix in (".pt", ".json"):
+        shutil.copyfile(checkpoints["mlp_explicit"].with_suffix(suffix), path.with_suffix(suffix))
+    with pytest.raises(ValueError, match="rows of a different run"):
+        bench.run_benchmark(cfg, progress=False)
 
 
 def test_benchmark_of_a_python_object(tmp_path):
