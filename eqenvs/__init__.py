@@ -5,7 +5,7 @@ Importing the package registers the environment ids (Gymnasium 1.x has no plugin
     import gymnasium as gym
     import eqenvs
 
-    env = gym.make("EqPushT-v0", orientation=0.7)     # also gym.make("eqenvs:EqPushT-v0", ...)
+    env = gym.make("EqPushT-v0", orientation=0.7)     # radians; also orientation="40deg", gym.make("eqenvs:EqPushT-v0")
     env3 = gym.make("EqPushT3D-v0", orientation=R)  # R: yaw, 3x3 rotation, 4x4 SE(3) matrix or element
 """
 
@@ -18,10 +18,10 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 import gymnasium as gym
 
-from eqenvs.groups import SE2, SE3, SO2, SO3, GroupElement
+from eqenvs.groups import SE2, SE3, SO2, SO3, GroupElement, format_angle, parse_angle
 from eqenvs.splits import orientations
 
-__all__ = ["SE2", "SE3", "SO2", "SO3", "GroupElement", "__version__", "orientations"]
+__all__ = ["SE2", "SE3", "SO2", "SO3", "GroupElement", "__version__", "format_angle", "orientations", "parse_angle"]
 __version__ = "0.1.0"
 
 if "EqPushT-v0" not in gym.registry:

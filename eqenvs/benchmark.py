@@ -6,10 +6,13 @@
 1. Throughput, measured side by side in one run with interleaved repeats (median of the repeats):
    ``gym_pusht/PushT-v0`` vs ``EqPushT-v0`` (frame mode at 0.7 rad), state observations and 96x96
    pixel observations, both through ``gym.make``'s default wrappers. Target: state time ratio <= 1.10.
-2. Physics-mode flatness: the same open-loop actions at identity and at g; the frame-mode trajectory at
-   g is ``act_obs(g, identity)`` exactly, so the physics-mode deviation from it (px, the larger of the
-   pusher's and the block origin's) measures pymunk's departure from rotation equivariance. Episodes are
-   split by whether the canonical block touched a wall (within 1 px), rotations into C4 and generic angles.
+2. Physics-mode flatness: the same open-loop actions at identity and at g, compared with
+   ``act_obs(g, identity trajectory)``: the physics-mode deviation (px, the larger of the pusher's and the
+   block origin's) measures pymunk's departure from rotation equivariance. Episodes are split by whether
+   the canonical block touched a wall (within 1 px), rotations into C4 and generic angles.
+3. Frame-mode exactness, measured on the same episodes at the same orientations: the largest relative
+   observation error ``max |obs_g - act_obs(g, obs_e)| / max |act_obs(g, obs_e)|`` and the largest px
+   deviation of the pusher and block origin, per rotation group.
 """
 
 from __future__ import annotations
@@ -109,8 +112,17 @@ def _run(env: gym.Env, actions: np.ndarray, seed: int) -> tuple[np.ndarray, bool
     return np.array(observations), touched
 
 
-def flatness(episodes: int, steps: int) -> dict[str, Any]:
+def _body_deviation_px(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Per step, the larger px distance of the block origin and the pusher from where ``expected`` has them."""
+    bodies = [slice(4, 6), slice(8, 10)]  # block origin, pusher (arena units)
+    return np.max([np.linalg.norm(observed[:, s] - expected[:, s], axis=1) for s in bodies], axis=0) * ARENA_UNIT_PX
+
+
+def flatness(episodes: int, steps: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Physics mode's and frame mode's deviations from ``act_obs(g, identity trajectory)``, on the same episodes
+    and orientations: (physics table keyed "rotations / episodes", frame table keyed by rotation group)."""
     rows: dict[tuple[str, str], list[np.ndarray]] = {}
+    frame_rows: dict[str, list[tuple[float, float]]] = {}
     make = dict(id="EqPushT-v0", task="push", max_episode_steps=None)
     sym = gym.make(**make).unwrapped.symmetry
     for kind in ("interior", "wall"):
@@ -121,13 +133,16 @@ def flatness(episodes: int, steps: int) -> dict[str, Any]:
             contact = "wall contact" if touched else "interior"
             for group, angles in (("C4", C4_DEGREES), ("generic", GENERIC_DEGREES)):
                 for degrees in angles:
-                    g = SE2.from_angle(math.radians(degrees))
+                    g = SE2.from_angle(f"{degrees}deg")
+                    mapped = [sym.act_action(g, a) for a in actions]
+                    expected = sym.act_obs(g, obs_e)
                     physics = gym.make(**make, orientation=g, orientation_mode="physics")
-                    obs_p, _ = _run(physics, [sym.act_action(g, a) for a in actions], seed)
-                    expected = sym.act_obs(g, obs_e)  # frame mode at g, exactly
-                    bodies = [slice(4, 6), slice(8, 10)]  # block origin, pusher
-                    deviation = np.max([np.linalg.norm(obs_p[:, s] - expected[:, s], axis=1) for s in bodies], axis=0)
-                    rows.setdefault((group, contact), []).append(deviation * ARENA_UNIT_PX)
+                    obs_p, _ = _run(physics, mapped, seed)
+                    rows.setdefault((group, contact), []).append(_body_deviation_px(obs_p, expected))
+                    obs_f, _ = _run(gym.make(**make, orientation=g), mapped, seed)
+                    relative = float(np.max(np.abs(obs_f - expected)) / np.max(np.abs(expected)))
+                    px = float(_body_deviation_px(obs_f, expected).max())
+                    frame_rows.setdefault(group, []).append((relative, px))
     table = {}
     for (group, contact), curves in sorted(rows.items()):
         curves_arr = np.array(curves)  # (episodes x angles, steps + 1)
@@ -137,7 +152,15 @@ def flatness(episodes: int, steps: int) -> dict[str, Any]:
                 entry[f"median_px@{t}"] = float(np.median(curves_arr[:, t]))
                 entry[f"max_px@{t}"] = float(np.max(curves_arr[:, t]))
         table[f"{group} / {contact}"] = entry
-    return table
+    frame = {
+        group: {
+            "rollouts": len(pairs),
+            "max_relative_obs_error": max(r for r, _ in pairs),
+            "max_px": max(px for _, px in pairs),
+        }
+        for group, pairs in frame_rows.items()
+    }
+    return table, frame
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -150,7 +173,7 @@ def _print_report(report: dict[str, Any]) -> None:
     print(f"  time ratio EqPushT/gym_pusht, state, delta actions:    {speed['time_ratio_state_delta']:.3f}")
     print(f"  time ratio EqPushT/gym_pusht, 96x96 pixels:            {speed['time_ratio_pixels']:.3f}")
     print()
-    print("Physics mode vs frame mode (px deviation of pusher/block from the exact frame-mode trajectory)")
+    print("Physics mode vs frame mode: px deviation of pusher and block origin from act_obs(g, identity trajectory)")
     header = "  " + f"{'rotations / episodes':28s} {'n':>4}" + "".join(
         f" {'med@' + str(t):>9} {'max@' + str(t):>9}" for t in CHECKPOINTS if f"median_px@{t}" in next(
             iter(report["flatness"].values())))  # fmt: skip
@@ -160,7 +183,11 @@ def _print_report(report: dict[str, Any]) -> None:
             f" {entry[f'median_px@{t}']:9.2e} {entry[f'max_px@{t}']:9.2e}" for t in CHECKPOINTS
             if f"median_px@{t}" in entry)  # fmt: skip
         print(f"  {name:28s} {entry['episodes']:4d}{cells}")
-    print("  frame mode: 0 px at every g (observations equal act_obs(g, identity) bit for bit, see tests)")
+    print()
+    print("Frame mode vs act_obs(g, identity trajectory), same episodes and orientations (all steps)")
+    print(f"  {'rotations':10s} {'rollouts':>8s} {'max relative obs error':>23s} {'max px deviation':>17s}")
+    for group, entry in report["frame_mode"].items():
+        print(f"  {group:10s} {entry['rollouts']:8d} {entry['max_relative_obs_error']:23.2e} {entry['max_px']:17.2e}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,9 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')}: must be >= 1")
     started = time.perf_counter()
+    physics, frame = flatness(args.episodes, args.episode_steps)
     report = {
         "throughput": throughput(args.steps, args.repeats),
-        "flatness": flatness(args.episodes, args.episode_steps),
+        "flatness": physics,
+        "frame_mode": frame,
         "command": "python -m eqenvs.benchmark " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     _print_report(report)

@@ -9,12 +9,17 @@ the actions accept numpy arrays and torch tensors of shape ``(..., d)`` and comp
 
 Accepted orientation forms (``parse``), per dimension:
 
-* 2D: a float angle in radians | a 2x2 rotation | a 3x3 homogeneous SE(2) matrix | an element | its JSON.
-* 3D: a float yaw about +z | a 3x3 rotation | a 4x4 homogeneous SE(3) matrix | an element | its JSON.
+* 2D: an angle | a 2x2 rotation | a 3x3 homogeneous SE(2) matrix | an element | its JSON.
+* 3D: a yaw angle about +z | a 3x3 rotation | a 4x4 homogeneous SE(3) matrix | an element | its JSON.
 
-Nested lists are accepted, so environment kwargs stay JSON-able. Faults (NaN/inf, wrong shape, a matrix
-that is not orthogonal to 1e-6, det = -1, an unknown type, a translation given to a pure rotation group)
-raise ``ValueError`` naming the argument and the fault.
+An angle (``parse_angle``) is a number in radians, or a string with an explicit unit: ``"90deg"``,
+``"90 deg"``, ``"90°"``, ``"-30deg"``, ``"1.5708rad"``. A bare number larger than 2 pi in magnitude is
+almost certainly degrees typed as radians: it is accepted, with a ``UserWarning``. ``format_angle`` writes
+an angle back as degrees in [0, 360), e.g. ``"210deg"``, a form ``parse_angle`` reads.
+
+Nested lists and angle strings are accepted, so environment kwargs stay JSON-able. Faults (NaN/inf, wrong
+shape, a matrix that is not orthogonal to 1e-6, det = -1, a string without a unit, an unknown type, a
+translation given to a pure rotation group) raise ``ValueError`` naming the argument and the fault.
 
 Exactness conventions:
 
@@ -27,6 +32,10 @@ Exactness conventions:
 from __future__ import annotations
 
 import math
+import os
+import re
+import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -40,7 +49,9 @@ __all__ = [
     "SO2",
     "SO3",
     "GroupElement",
+    "format_angle",
     "get_group",
+    "parse_angle",
     "rotation_2d",
 ]
 
@@ -51,6 +62,83 @@ _EXACT_TOL = 1e-13  # below this a matrix is kept as given; above it (and within
 _HALF_PI = math.pi / 2
 # (cos, sin) of k * pi/2, exact, for k mod 4
 _QUARTER_TURNS = ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))
+
+
+_ANGLE_STRING = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(deg|°|rad)")
+_ANGLE_HINT = "write a number in radians, or a string with its unit: '90deg', '90 deg', '90°' or '1.5708rad'"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _caller_stacklevel() -> int:
+    """``warnings.warn``'s stacklevel for the first frame outside eqenvs and gymnasium: the user's own call.
+
+    Called from the function that warns; level 2 is that function's caller.
+    """
+    internal = [_PACKAGE_DIR]
+    gymnasium = sys.modules.get("gymnasium")
+    if gymnasium is not None and getattr(gymnasium, "__file__", None):
+        internal.append(os.path.dirname(os.path.abspath(gymnasium.__file__)) + os.sep)
+    prefixes = tuple(internal)
+    frame, level = sys._getframe(2), 2
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(prefixes):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def parse_angle(x: Any, name: str = "angle") -> float:
+    """An angle in radians from a number (radians) or a string with its unit ("90deg", "90 deg", "90°", "1.5708rad").
+
+    Spaces in a string are ignored. A string without a known unit, a bool, NaN or inf raise ``ValueError`` naming
+    ``name``. A bare number with magnitude above 2 pi is accepted but warned about (``UserWarning``): it is almost
+    certainly degrees typed as radians.
+    """
+    if isinstance(x, (bool, np.bool_)):
+        raise ValueError(f"{name}: got a bool; {_ANGLE_HINT}")
+    if isinstance(x, str):
+        match = _ANGLE_STRING.fullmatch("".join(x.split()))
+        if match is None:
+            raise ValueError(f"{name}: cannot read {x!r} as an angle; {_ANGLE_HINT}")
+        value, unit = float(match[1]), match[2]
+        angle = value if unit == "rad" else math.radians(value)
+        if not math.isfinite(angle):
+            raise ValueError(f"{name}: angle {x!r} is not finite")
+        return angle
+    if isinstance(x, (int, float, np.integer, np.floating)) or (
+        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf"
+    ):
+        angle = float(x)
+        if not math.isfinite(angle):
+            raise ValueError(f"{name}: angle is {angle}, must be finite")
+        if abs(angle) > 2 * math.pi:
+            warnings.warn(
+                f"{name}: {angle:g} rad is more than a full turn, probably degrees typed as radians (accepted as "
+                f"radians); write degrees with their unit, e.g. '{angle:g}deg'",
+                UserWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+        return angle
+    raise ValueError(f"{name}: unsupported type {type(x).__name__} for an angle; {_ANGLE_HINT}")
+
+
+def format_angle(x: Any) -> str:
+    """An angle as degrees in [0, 360), written like ``f"{deg:g}deg"`` ("210deg", "11.25deg"); ``parse_angle`` reads it.
+
+    ``x``: radians (a number), a 2D element (its rotation angle) or a 3D element that is a pure yaw about +z
+    (its yaw). Translations are ignored. -0.0 and angles that round to 360 become "0deg".
+    """
+    if isinstance(x, GroupElement):
+        r = x.rotation
+        if x.dim == 3 and not (np.array_equal(r[:, 2], [0.0, 0.0, 1.0]) and np.array_equal(r[2], [0.0, 0.0, 1.0])):
+            raise ValueError(f"x: a 3D rotation that is not a yaw about +z has no single angle, got {x!r}")
+        radians = math.atan2(r[1, 0], r[0, 0])
+    elif isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise ValueError(f"x: expected an angle in radians or a group element, got {type(x).__name__}")
+    else:
+        radians = float(x)
+        if not math.isfinite(radians):
+            raise ValueError(f"x: angle is {radians}, must be finite")
+    text = f"{math.degrees(radians) % 360.0:g}"
+    return "0deg" if text in ("360", "-0") else f"{text}deg"
 
 
 def _cos_sin(angle: float) -> tuple[float, float]:
@@ -231,14 +319,11 @@ class GroupElement:
             return cls.from_json(x, name)
         if isinstance(x, (bool, np.bool_)):
             raise ValueError(f"{name}: got a bool; {cls._forms()}")
-        if isinstance(x, (int, float, np.integer, np.floating)) or (
+        if isinstance(x, (str, int, float, np.integer, np.floating)) or (
             isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf"
         ):
-            angle = float(x)
-            if not math.isfinite(angle):
-                raise ValueError(f"{name}: angle is {angle}, must be finite")
-            return cls._from_angle(angle)
-        if isinstance(x, (str, bytes)) or not (isinstance(x, (Sequence, np.ndarray)) or hasattr(x, "__array__")):
+            return cls._from_angle(parse_angle(x, name))
+        if isinstance(x, bytes) or not (isinstance(x, (Sequence, np.ndarray)) or hasattr(x, "__array__")):
             raise ValueError(f"{name}: unsupported type {type(x).__name__}; {cls._forms()}")
         return cls._parse_matrix(x, name)
 
@@ -275,8 +360,14 @@ class GroupElement:
     @classmethod
     def _forms(cls) -> str:
         if cls.dim == 2:
-            return "expected a float angle (rad), a 2x2 rotation, a 3x3 homogeneous SE(2) matrix or a group element"
-        return "expected a float yaw (rad), a 3x3 rotation, a 4x4 homogeneous SE(3) matrix or a group element"
+            return (
+                "expected an angle (radians, or a string with its unit: '90deg'), a 2x2 rotation, "
+                "a 3x3 homogeneous SE(2) matrix or a group element"
+            )
+        return (
+            "expected a yaw angle (radians, or a string with its unit: '90deg'), a 3x3 rotation, "
+            "a 4x4 homogeneous SE(3) matrix or a group element"
+        )
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -317,7 +408,7 @@ class GroupElement:
 
     def __repr__(self) -> str:
         if self.dim == 2:
-            text = f"angle={math.degrees(self.angle):.6g}deg"
+            text = f"angle={format_angle(self)}"
         else:
             from scipy.spatial.transform import Rotation
 
@@ -352,12 +443,12 @@ class _Planar(GroupElement):
 
     @property
     def angle(self) -> float:
-        """The rotation angle in (-pi, pi]."""
+        """The rotation angle in radians, in (-pi, pi] (``format_angle`` writes it as degrees in [0, 360))."""
         return math.atan2(self._rotation[1, 0], self._rotation[0, 0])
 
     @classmethod
-    def from_angle(cls, angle: float) -> GroupElement:
-        """Rotation by ``angle`` radians (no translation)."""
+    def from_angle(cls, angle: float | str) -> GroupElement:
+        """Rotation by ``angle`` (radians, or a string with its unit, see ``parse_angle``; no translation)."""
         return cls.parse(angle, "angle")
 
     @classmethod
@@ -376,8 +467,8 @@ class _Spatial(GroupElement):
     __slots__ = ()
 
     @classmethod
-    def from_yaw(cls, yaw: float) -> GroupElement:
-        """Rotation by ``yaw`` radians about +z (no translation)."""
+    def from_yaw(cls, yaw: float | str) -> GroupElement:
+        """Rotation by ``yaw`` about +z (radians, or a string with its unit, see ``parse_angle``; no translation)."""
         return cls.parse(yaw, "yaw")
 
     @classmethod

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,7 +20,8 @@ from gym_pusht.envs.pusht import PushTEnv, pymunk_to_shapely
 from eqenvs.groups import SE2, GroupElement
 from eqenvs.render import Canvas, check_frame_size
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
-from eqenvs.symmetry import Field, Layout, Symmetry
+from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry
+from eqenvs.tasks import CoverageTask, Measurement, PoseTask, Task
 
 __all__ = ["ARENA_CENTRE", "ARENA_UNIT_PX", "DELTA_SCALE_PX", "TASKS", "EqPushTEnv", "PushTScene"]
 
@@ -44,6 +44,8 @@ VELOCITY_UNIT = CONTROL_DT / ARENA_UNIT_PX
 # T outline in the block's body frame (gym-pusht's two boxes: bar 120x30 on top of a 30x90 stem)
 T_OUTLINE = np.array([(-60, 0), (60, 0), (60, 30), (15, 30), (15, 120), (-15, 120), (-15, 30), (-60, 30)], float)
 T_CENTRE_OF_MASS = np.array([0.0, 45.0])
+T_REACH_PX = math.hypot(15.0, 120.0)
+"""Largest distance from the block's body origin to any point of the T (the stem's far corners)."""
 
 # Radial bounds of every reachable state (see ``PushTScene`` docstring, "Observation Space"):
 # pusher targets stay in the 512 px square and the PD loop's position impulse response is positive, so
@@ -53,48 +55,46 @@ T_CENTRE_OF_MASS = np.array([0.0, 45.0])
 POINT_BOUND = 2.25  # arena units; block origin <= 2.17, pusher <= 1.42, goals <= 0.6
 VELOCITY_BOUND = 1.1  # arena units per step; reachable <= 3.75 * 512 * sqrt(2) * VELOCITY_UNIT = 1.061
 UNIT_BOUND = 1.0 + 1e-12  # unit vectors, up to the rounding of rotating them (a few ulp)
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """A canonical task: its goal pose of the block's body frame (px, rad) and success tolerances."""
-
-    name: str
-    goal: tuple[float, float, float]
-    pos_tolerance_px: float | None
-    angle_tolerance_rad: float | None
-    description: str
+# gym-pusht's observation types measure in px about the arena centre: the same radial bounds, in px
+AGENT_POS_BOUND_PX = POINT_BOUND * ARENA_UNIT_PX  # 576 px
+KEYPOINT_BOUND_PX = math.ceil(POINT_BOUND * ARENA_UNIT_PX + T_REACH_PX)  # a T point is <= 121 px from its origin
 
 
 _PUSH_START = (ARENA_CENTRE[0] - 30.0, ARENA_CENTRE[1] - 45.0)  # block origin; its centre of mass at (-30, 0)
-TASKS: dict[str, TaskSpec] = {
-    "pusht": TaskSpec(
+PUSHT_SUCCESS_COVERAGE = 0.95
+REWARD_DISTANCE_PX = 60.0  # push/pose reward falls linearly to 0 at this position error
+TASKS: dict[str, Task] = {
+    "pusht": CoverageTask(
         "pusht",
         (256.0, 256.0, math.pi / 4),
-        None,
-        None,
+        "px",
         "gym-pusht's task: its own start distribution and goal; success = coverage > 0.95",
+        PUSHT_SUCCESS_COVERAGE,
     ),
-    "push": TaskSpec(
+    "push": PoseTask(
         "push",
         (_PUSH_START[0] + 60.0, _PUSH_START[1], 0.0),
+        "px",
+        "block near the centre at heading 0, goal 60 px along +x; success = within 24 px",
         24.0,
         None,
-        "block near the centre at heading 0, goal 60 px along +x; success = within 24 px",
+        REWARD_DISTANCE_PX,
     ),
-    "pose": TaskSpec(
+    "pose": PoseTask(
         "pose",
         (_PUSH_START[0] + 60.0, _PUSH_START[1], math.pi / 6),
+        "px",
+        "push plus a 30 degree turn; success = within 24 px and 15 degrees",
         24.0,
         math.pi / 12,
-        "push plus a 30 degree turn; success = within 24 px and 15 degrees",
+        REWARD_DISTANCE_PX,
     ),
 }
-OBS_TYPES = ("state", "pixels", "state_pixels")
+"""The canonical tasks; goals are poses of the block's body frame (gym-pusht's origin) in px, rad."""
+OBS_TYPES = ("state", "pixels", "state_pixels", "pixels_agent_pos", "environment_state_agent_pos")
+"""The first three are eqenvs' own; the last two are gym-pusht's (LeRobot reads them), with its keys and units."""
 ACTION_TYPES = ("delta", "absolute")
-PUSHT_SUCCESS_COVERAGE = 0.95
 START_JITTER_PX, START_JITTER_RAD = 8.0, 0.1  # push/pose starts: uniform jitter of block position and heading
-REWARD_DISTANCE_PX = 60.0  # push/pose reward falls linearly to 0 at this position error
 # Action components below these magnitudes are read as 0 (delta: units of 40 px; absolute: px): far
 # below any physical effect, and above the ~1e-16-relative error of mapping an action to g and back.
 ACTION_ZERO = {"delta": 1e-7, "absolute": 1e-4}
@@ -179,6 +179,7 @@ class PushTScene(PlacedScene):
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": round(1 / CONTROL_DT)}
+    """``render_fps`` is the control rate (10 steps per simulated second), as gym-pusht's."""
     group = SE2
     translation_unit = "px"
 
@@ -214,13 +215,10 @@ class PushTScene(PlacedScene):
         self._episode: dict[str, Any] | None = None  # how the current episode began, for pickling
         self._history: list[tuple[float, float]] = []  # validated actions since reset, for pickling
 
-        state_box = self.obs_layout.box(self._max_translation)
         pixels_box = spaces.Box(0, 255, (self.obs_size, self.obs_size, 3), np.uint8)
-        self.observation_space = {
-            "state": state_box,
-            "pixels": pixels_box,
-            "state_pixels": spaces.Dict({"state": state_box, "pixels": pixels_box}),
-        }[self.obs_type]
+        parts = {key: pixels_box if part == PIXELS else part.box(self._max_translation)
+                 for key, part in self.symmetry.observation_parts.items()}  # fmt: skip
+        self.observation_space = parts[None] if None in parts else spaces.Dict(parts)
         self.action_space = self.symmetry.action_layout.box(self._max_translation, np.float32)
 
     # ------------------------------------------------------------------ queries
@@ -237,6 +235,17 @@ class PushTScene(PlacedScene):
     def coverage(self) -> float:
         """Fraction of the goal T covered by the block (gym-pusht's shapely computation)."""
         return float(self._sim._get_coverage())
+
+    def pose_errors(self) -> tuple[float, float]:
+        """Distance (px) between the block's and the goal's body origins, and their heading difference (rad)."""
+        bx, by, ba = self.block_pose()
+        gx, gy, ga = self.goal_pose()
+        return math.hypot(bx - gx, by - gy), abs(_wrap_angle(ba - ga))
+
+    def measure(self) -> Measurement:
+        """What every task reads: pose errors and coverage (which ``info`` reports for every task)."""
+        pos_error, angle_error = self.pose_errors()
+        return Measurement(pos_error, angle_error, self.coverage())
 
     def wall_clearance(self) -> float:
         """Distance (px) from the block to the nearest wall's inner surface; <= 0 means touching."""
@@ -282,30 +291,7 @@ class PushTScene(PlacedScene):
             pusher = h.act_points(self._push_start_pusher()).tolist()
             self._place(*pusher, *block)
         self._target = None
-        return self._get_obs(), self._get_info(reset=True)
-
-    def step(self, action: Any):
-        self._advance(action)
-        coverage = self.coverage()
-        pos_error, angle_error = self._pose_errors()
-        task = self.task
-        if task.name == "pusht":
-            success = coverage > PUSHT_SUCCESS_COVERAGE
-            reward = float(np.clip(coverage / PUSHT_SUCCESS_COVERAGE, 0.0, 1.0))  # gym-pusht's formula
-        else:
-            success = pos_error <= task.pos_tolerance_px and (
-                task.angle_tolerance_rad is None or angle_error <= task.angle_tolerance_rad
-            )
-            reward = 1.0 - min(pos_error / REWARD_DISTANCE_PX, 1.0)
-            if task.angle_tolerance_rad is not None:
-                reward = 0.5 * reward + 0.5 * (1.0 - angle_error / math.pi)
-        info = {
-            "is_success": bool(success),
-            "coverage": coverage,
-            "pos_error_px": pos_error,
-            "angle_error_rad": angle_error,
-        }
-        return self._get_obs(), reward, bool(success), False, info
+        return self._get_obs(), self._reset_info()
 
     def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
         """Draw the current scene as seen from orientation ``view`` (about the arena centre).
@@ -367,7 +353,26 @@ class PushTScene(PlacedScene):
         return math.atan2(r[1, 0], r[0, 0])
 
     def _parse_state(self, state: Any, placement: GroupElement) -> np.ndarray:
-        return _parse_state(state, _centred(placement))
+        """Validate a reset state [pusher_x, pusher_y, block_x, block_y, block_angle] (px, rad, in the frame of
+        ``placement``): finite, the pusher in the arena, the block's origin inside the walls."""
+        try:
+            s = np.asarray(state, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"options['state']: expected 5 numbers, got {state!r}") from None
+        if s.shape != (5,):
+            raise ValueError(
+                "options['state']: expected [pusher_x, pusher_y, block_x, block_y, block_angle], shape (5,), "
+                f"got {s.shape}"
+            )
+        if not np.all(np.isfinite(s)):
+            raise ValueError(f"options['state']: must be finite, got {s.tolist()}")
+        local = _centred(placement).inverse().act_points(s[:4].reshape(2, 2))
+        (lo, hi), wall_lo, wall_hi = ARENA_SQUARE, WALL_CORNERS[0], WALL_CORNERS[2]
+        if np.any(local[0] < lo) or np.any(local[0] > hi):
+            raise ValueError(f"options['state']: pusher {s[:2].tolist()} lies outside the arena")
+        if np.any(local[1] < wall_lo) or np.any(local[1] > wall_hi):
+            raise ValueError(f"options['state']: block origin {s[2:4].tolist()} lies outside the walls")
+        return s
 
     def _push_start_block(self) -> tuple[float, float, float]:
         rng = self.np_random
@@ -424,14 +429,16 @@ class PushTScene(PlacedScene):
         tx, ty = frame[0].act_points([x, y]).tolist()
         return tx, ty
 
-    def _pose_errors(self) -> tuple[float, float]:
-        bx, by, ba = self.block_pose()
-        gx, gy, ga = self.goal_pose()
-        return math.hypot(bx - gx, by - gy), abs(_wrap_angle(ba - ga))
-
     def _get_obs(self) -> Any:
-        if self.obs_type == "pixels":
+        obs_type = self.obs_type
+        if obs_type == "pixels":
             return self._pixels()
+        if obs_type == "pixels_agent_pos":  # gym-pusht's keys, dtypes and units (px)
+            return {"pixels": self._pixels(), "agent_pos": np.array(self._sim.agent.position)}
+        if obs_type == "environment_state_agent_pos":
+            sim = self._sim
+            keypoints = sim.get_keypoints(sim._block_shapes).flatten()  # gym-pusht's own 8 corners, in px
+            return {"environment_state": keypoints, "agent_pos": np.array(sim.agent.position)}
         sim = self._sim
         cx, cy = ARENA_CENTRE
         k = 1.0 / ARENA_UNIT_PX
@@ -445,21 +452,9 @@ class PushTScene(PlacedScene):
             (bx - cx) * k, (by - cy) * k, math.cos(ba), math.sin(ba),
             (px - cx) * k, (py - cy) * k, vx * VELOCITY_UNIT, vy * VELOCITY_UNIT,
         ])  # fmt: skip
-        if self.obs_type == "state":
+        if obs_type == "state":
             return state
         return {"state": state, "pixels": self._pixels()}
-
-    def _get_info(self, reset: bool = False) -> dict[str, Any]:
-        pos_error, angle_error = self._pose_errors()
-        info = {
-            "is_success": False,
-            "coverage": self.coverage(),
-            "pos_error_px": pos_error,
-            "angle_error_rad": angle_error,
-        }
-        if reset:
-            info["orientation"] = self.placement
-        return info
 
 
 def _clip(v: float, axis: int) -> float:
@@ -470,27 +465,6 @@ def _clip(v: float, axis: int) -> float:
 def _t_polygon(x: float, y: float, angle: float) -> np.ndarray:
     c, s = math.cos(angle), math.sin(angle)
     return T_OUTLINE @ np.array([[c, s], [-s, c]]) + (x, y)
-
-
-def _parse_state(state: Any, h: GroupElement) -> np.ndarray:
-    """Validate a reset state [pusher_x, pusher_y, block_x, block_y, block_angle] (world px, rad)."""
-    try:
-        s = np.asarray(state, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"options['state']: expected 5 numbers, got {state!r}") from None
-    if s.shape != (5,):
-        raise ValueError(
-            f"options['state']: expected [pusher_x, pusher_y, block_x, block_y, block_angle], shape (5,), got {s.shape}"
-        )
-    if not np.all(np.isfinite(s)):
-        raise ValueError(f"options['state']: must be finite, got {s.tolist()}")
-    local = h.inverse().act_points(s[:4].reshape(2, 2))
-    (lo, hi), wall_lo, wall_hi = ARENA_SQUARE, WALL_CORNERS[0], WALL_CORNERS[2]
-    if np.any(local[0] < lo) or np.any(local[0] > hi):
-        raise ValueError(f"options['state']: pusher {s[:2].tolist()} lies outside the arena")
-    if np.any(local[1] < wall_lo) or np.any(local[1] > wall_hi):
-        raise ValueError(f"options['state']: block origin {s[2:4].tolist()} lies outside the walls")
-    return s
 
 
 def _pusht_symmetry(obs_type: str, action_type: str) -> Symmetry:
@@ -519,7 +493,18 @@ def _pusht_symmetry(obs_type: str, action_type: str) -> Symmetry:
         ("block_angle", "angle", 1),
         point={"origin": tuple(ARENA_CENTRE), "scale": 1.0, "unit": "px"},
     )
-    return Symmetry(SE2, obs_layout, action_layout, state_layout, obs_type=obs_type)
+    # gym-pusht's observation types: positions in px about the arena centre
+    px = {"origin": tuple(ARENA_CENTRE), "scale": 1.0, "unit": "px"}
+    agent_pos = Layout.of(("agent_pos", "point", 2), point={"bound": AGENT_POS_BOUND_PX, **px})
+    keypoints = Layout.of(*[(f"keypoint_{i}", "point", 2) for i in range(8)], point={"bound": KEYPOINT_BOUND_PX, **px})
+    observation = {
+        "state": obs_layout,
+        "pixels": PIXELS,
+        "state_pixels": {"state": obs_layout, "pixels": PIXELS},
+        "pixels_agent_pos": {"pixels": PIXELS, "agent_pos": agent_pos},
+        "environment_state_agent_pos": {"environment_state": keypoints, "agent_pos": agent_pos},
+    }[obs_type]
+    return Symmetry(SE2, obs_layout, action_layout, state_layout, observation, obs_type)
 
 
 class EqPushTEnv(OrientedEnv):
@@ -559,7 +544,20 @@ class EqPushTEnv(OrientedEnv):
     mass); directions are unit vectors of the body angle; the velocity is in arena units per step.
     Bounds hold for every reachable state at every rotation: positions 2.25 (+ |t|/256 for a
     translation t), velocity 1.1. ``"pixels"``: uint8 (obs_size, obs_size, 3) frames of the rotated
-    scene; ``"state_pixels"``: a dict of both.
+    scene (eqenvs' own drawing of the whole arena, re-drawn from g; not gym-pusht's pygame picture);
+    ``"state_pixels"``: a dict of both.
+
+    gym-pusht's observation types (what LeRobot reads), with its keys, shapes, dtypes and units; at the
+    identity their state entries equal ``gym_pusht/PushT-v0``'s bit for bit, step for step:
+    ``"pixels_agent_pos"``: ``{"pixels": uint8 (obs_size, obs_size, 3), "agent_pos": float64 (2,)}``;
+    ``"environment_state_agent_pos"``: ``{"environment_state": float64 (16,), "agent_pos": float64 (2,)}``.
+    ``agent_pos`` is the pusher's position and ``environment_state`` the T's 8 corners (x0, y0, ..., x7, y7;
+    gym-pusht's ``get_keypoints`` order), in px of the rotated frame: points about the arena centre, so
+    ``g`` maps p to ``c + R (p - c) + t`` (``symmetry.act_obs``). Their radial bounds about the centre
+    (576 px for ``agent_pos``, 697 px for the corners, + |t|) replace gym-pusht's [0, 512] box, which a
+    rotated arena leaves. Like gym-pusht's, these carry no goal vector (its goal is fixed): the goal is
+    drawn in ``pixels``, and ``environment_state_agent_pos`` holds none, so a policy reading it cannot
+    tell the goal of another task or orientation (use ``"state"`` for that).
 
     ## Rewards
 
@@ -585,23 +583,31 @@ class EqPushTEnv(OrientedEnv):
 
     ## Arguments
 
-    | argument           | default   | meaning                                                           |
-    |--------------------|-----------|-------------------------------------------------------------------|
-    | `orientation`      | `0.0`     | angle (rad), 2x2 rotation, 3x3 SE(2) matrix (px), element or JSON |
-    | `orientation_mode` | `"frame"` | `"frame"` (exact relabelling) or `"physics"` (moved pymunk scene) |
-    | `task`             | `"pusht"` | `"pusht"`, `"push"` or `"pose"`                                   |
-    | `obs_type`         | `"state"` | `"state"`, `"pixels"` or `"state_pixels"`                         |
-    | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                         |
-    | `render_mode`      | `None`    | `"rgb_array"`                                                     |
-    | `obs_size`         | `96`      | side of pixel observations (a multiple of 16)                     |
-    | `render_size`      | `512`     | side of rendered frames (a multiple of 16)                        |
+    | argument           | default   | meaning                                                                |
+    |--------------------|-----------|------------------------------------------------------------------------|
+    | `orientation`      | `0.0`     | angle: radians, or a string with its unit (`"90deg"`, `"90°"`,         |
+    |                    |           | `"1.5708rad"`); 2x2 rotation; 3x3 SE(2) matrix (px); element or JSON   |
+    | `orientation_mode` | `"frame"` | `"frame"` (exact relabelling) or `"physics"` (moved pymunk scene)      |
+    | `task`             | `"pusht"` | `"pusht"`, `"push"` or `"pose"`                                        |
+    | `obs_type`         | `"state"` | `"state"`, `"pixels"`, `"state_pixels"`, or gym-pusht's                |
+    |                    |           | `"pixels_agent_pos"` and `"environment_state_agent_pos"`               |
+    | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                              |
+    | `render_mode`      | `None`    | `"rgb_array"`, or `"human"` (a pygame window at `render_fps` = 10)     |
+    | `obs_size`         | `96`      | side of pixel observations in px (any integer >= 16, e.g. 84 or 96)    |
+    | `render_size`      | `512`     | side of rendered frames in px (any integer >= 16)                      |
+
+    A bare angle above 2 pi in magnitude is accepted as radians with a ``UserWarning`` (probably degrees
+    typed as radians: write ``"90deg"``).
 
     ## Version History
 
-    * v0: initial release (gym-pusht 0.1.8, pymunk 6).
+    * v0: initial release (gym-pusht 0.1.8, pymunk 6). Since then, without changing any trajectory,
+      reward or success: gym-pusht's ``pixels_agent_pos`` and ``environment_state_agent_pos`` observation
+      types, ``render_mode="human"``, pixel sides that are not multiples of 16, angle strings with units.
     """
 
-    metadata: ClassVar[dict[str, Any]] = PushTScene.metadata
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "human"], "render_fps": round(1 / CONTROL_DT)}
+    """``render_fps`` is the control rate: 10 steps per simulated second, as gym-pusht's."""
     scene_class = PushTScene
 
     def __init__(
@@ -622,6 +628,3 @@ class EqPushTEnv(OrientedEnv):
         """Block body-frame pose in this env's frame (px, rad)."""
         s = self.get_state()
         return float(s[2]), float(s[3]), float(s[4])
-
-    def close(self) -> None:
-        self._env.close()

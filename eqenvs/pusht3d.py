@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -24,7 +23,8 @@ from gymnasium import spaces
 from eqenvs.groups import SE3, GroupElement
 from eqenvs.render import check_frame_size
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
-from eqenvs.symmetry import Field, Layout, Symmetry
+from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry
+from eqenvs.tasks import Measurement, PoseTask, Task
 
 __all__ = [
     "ACTION_ZERO",
@@ -87,38 +87,29 @@ ACTION_ZERO = {"delta": 1e-7, "absolute": 1e-7}
 _STATE_SPEC = mujoco.mjtState.mjSTATE_INTEGRATION
 
 
-@dataclass(frozen=True)
-class TaskSpec:
-    """A canonical task: the goal pose of the block (table frame) and the success tolerances."""
-
-    name: str
-    goal_xy: tuple[float, float]
-    goal_yaw: float
-    pos_tolerance_m: float
-    angle_tolerance_rad: float | None
-    description: str
-
-
 START_BLOCK_XY = (-0.03, 0.0)
 """Nominal start of the block's centre of mass (table frame), heading 0."""
 START_JITTER_M, START_JITTER_RAD = 0.008, 0.1
 PUSHER_START_RADIUS_M = (0.11, 0.14)
 """The pusher starts this far behind the nominal block centre (bearing 180 +- 45 degrees): clear of the block."""
 REWARD_DISTANCE_M = 0.06
-TASKS: dict[str, TaskSpec] = {
-    "push": TaskSpec(
-        "push", (0.03, 0.0), 0.0, 0.024, None, "block near the centre at heading 0, goal 6 cm along +x; within 24 mm"
+TASKS: dict[str, Task] = {
+    "push": PoseTask(
+        "push", (0.03, 0.0, 0.0), "m", "block near the centre at heading 0, goal 6 cm along +x; within 24 mm",
+        0.024, None, REWARD_DISTANCE_M,
     ),
-    "pose": TaskSpec(
-        "pose", (0.03, 0.0), math.pi / 6, 0.024, math.pi / 12, "push plus a 30 degree turn; within 24 mm and 15 degrees"
+    "pose": PoseTask(
+        "pose", (0.03, 0.0, math.pi / 6), "m", "push plus a 30 degree turn; within 24 mm and 15 degrees",
+        0.024, math.pi / 12, REWARD_DISTANCE_M,
     ),
-}
+}  # fmt: skip
+"""The canonical tasks; goals are poses (x, y, yaw) of the block's centre of mass on the table, in m and rad."""
 
 
 def _render_size(size: Any, name: str) -> int:
     size = check_frame_size(size, name)
     if size > 1024:
-        raise ValueError(f"{name}: at most 1024 (the scene's offscreen buffer), got {size}")
+        raise ValueError(f"{name}: at most 1024 px (the scene's offscreen buffer), got {size}")
     return size
 
 
@@ -199,7 +190,12 @@ def _symmetry(obs_type: str, action_type: str) -> Symmetry:
         ("pusher", "point", 3), ("block", "point", 3), ("block_x", "vector", 3), ("block_y", "vector", 3),
         point={"unit": "m"}, vector={"unit": "unit vector"},
     )  # fmt: skip
-    return Symmetry(SE3, obs_layout, action_layout, state_layout, obs_type=obs_type)
+    observation = {
+        "state": obs_layout,
+        "pixels": PIXELS,
+        "state_pixels": {"state": obs_layout, "pixels": PIXELS},
+    }[obs_type]
+    return Symmetry(SE3, obs_layout, action_layout, state_layout, observation, obs_type)
 
 
 # --------------------------------------------------------------------------- the scene
@@ -215,6 +211,7 @@ class PushT3DScene(PlacedScene):
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": round(1 / CONTROL_DT)}
+    """``render_fps`` is the control rate: 10 steps per simulated second."""
     group = SE3
     translation_unit = "m"
 
@@ -253,13 +250,10 @@ class PushT3DScene(PlacedScene):
         self._target: tuple[float, float] | None = None  # the commanded pusher target, table frame
         self._load(base)
 
-        state_box = self.obs_layout.box(self._max_translation)
         pixels_box = spaces.Box(0, 255, (self.obs_size, self.obs_size, 3), np.uint8)
-        self.observation_space = {
-            "state": state_box,
-            "pixels": pixels_box,
-            "state_pixels": spaces.Dict({"state": state_box, "pixels": pixels_box}),
-        }[self.obs_type]
+        parts = {key: pixels_box if part == PIXELS else part.box(self._max_translation)
+                 for key, part in self.symmetry.observation_parts.items()}  # fmt: skip
+        self.observation_space = parts[None] if None in parts else spaces.Dict(parts)
         self.action_space = self.symmetry.action_layout.box(self._max_translation, np.float32)
 
     # ------------------------------------------------------------------ model
@@ -267,7 +261,7 @@ class PushT3DScene(PlacedScene):
         """Compile the scene at ``placement`` (fresh MjData; renderers follow the new model)."""
         self.close()
         task = self.task
-        self.model = build_model(placement, self.cone, (*task.goal_xy, task.goal_yaw))
+        self.model = build_model(placement, self.cone, task.goal)
         self.data = mujoco.MjData(self.model)
         self.placement = placement
         # fixed for the episode and asked every step: ``is_identity`` and ``inverse()`` each cost numpy calls
@@ -289,7 +283,7 @@ class PushT3DScene(PlacedScene):
         self._block_vel, self._block_angvel_local = d.qvel[k : k + 3], d.qvel[k + 3 : k + 6]  # angular: body frame
         self._pusher_table_pos, self._pusher_table_vel = d.qpos[j : j + 2], d.qvel[n : n + 2]
         self._ctrl = d.ctrl
-        goal = self._table_pose(*task.goal_xy, task.goal_yaw)
+        goal = self._table_pose(*task.goal)
         self._goal_pose = goal
         self._goal_pos = tuple(goal.translation.tolist())
         self._goal_axes = (*goal.rotation[:, 0].tolist(), *goal.rotation[:, 1].tolist())
@@ -347,6 +341,11 @@ class PushT3DScene(PlacedScene):
         mujoco.mju_subQuat(self._rotation_to_goal, self._block_quat, self._goal_quat)
         return math.dist(self._block_pos.tolist(), self._goal_pos), mujoco.mju_norm3(self._rotation_to_goal)
 
+    def measure(self) -> Measurement:
+        """What the tasks read: the pose errors (no coverage in 3D)."""
+        pos_error, angle_error = self.pose_errors()
+        return Measurement(pos_error, angle_error)
+
     def get_state(self) -> np.ndarray:
         """[pusher (3), block centre (3), block x axis (3), block y axis (3)] in the world.
 
@@ -375,20 +374,7 @@ class PushT3DScene(PlacedScene):
             pusher, block = state
         self._place_bodies(pusher, block)
         self._target = None
-        return self._get_obs(), self._get_info(reset=True)
-
-    def step(self, action: Any):
-        self._advance(action)
-        pos_error, angle_error = self.pose_errors()
-        task = self.task
-        success = pos_error <= task.pos_tolerance_m and (
-            task.angle_tolerance_rad is None or angle_error <= task.angle_tolerance_rad
-        )
-        reward = 1.0 - min(pos_error / REWARD_DISTANCE_M, 1.0)
-        if task.angle_tolerance_rad is not None:
-            reward = 0.5 * reward + 0.5 * (1.0 - angle_error / math.pi)
-        info = {"is_success": success, "pos_error_m": pos_error, "angle_error_rad": angle_error}
-        return self._get_obs(), reward, success, False, info
+        return self._get_obs(), self._reset_info()
 
     def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
         """Render the scene as seen from orientation ``view`` through this env's camera.
@@ -551,13 +537,6 @@ class PushT3DScene(PlacedScene):
             *self._goal_pos, *self._goal_axes, *self._up,
         ])  # fmt: skip
 
-    def _get_info(self, reset: bool = False) -> dict[str, Any]:
-        pos_error, angle_error = self.pose_errors()
-        info: dict[str, Any] = {"is_success": False, "pos_error_m": pos_error, "angle_error_rad": angle_error}
-        if reset:
-            info["orientation"] = self.placement
-        return info
-
     def _parse_state(self, state: Any, placement: GroupElement) -> tuple[tuple[float, float], GroupElement]:
         """Validate a reset state (world frame of ``placement``); return the pusher (table frame), the block's pose."""
         name = "options['state']"
@@ -650,6 +629,10 @@ class EqPushT3DEnv(OrientedEnv):
     speeds 1 m/s (pusher), 2 m/s and 50 rad/s (block); unit vectors 1. ``"pixels"``: uint8
     ``(obs_size, obs_size, 3)`` frames from ``camera``; ``"state_pixels"``: a dict of both.
 
+    Pixels are rendered with EGL (``MUJOCO_GL=egl``), which does not survive ``fork``: a process that has
+    rendered must start ``gym.make_vec(..., vectorization_mode="async")`` workers with
+    ``vector_kwargs={"context": "forkserver"}`` (or ``"spawn"``), else they hang on their first frame.
+
     ## Rewards
 
     ``task="push"``: ``1 - min(d / 0.06, 1)`` with ``d`` the distance (m) between the block's and the goal's
@@ -674,24 +657,31 @@ class EqPushT3DEnv(OrientedEnv):
 
     ## Arguments
 
-    | argument           | default   | meaning                                                                |
-    |--------------------|-----------|------------------------------------------------------------------------|
-    | `orientation`      | `0.0`     | yaw (rad), 3x3 rotation, 4x4 SE(3) matrix (m), element or its JSON      |
-    | `orientation_mode` | `"frame"` | `"frame"` (exact relabelling) or `"physics"` (moved MuJoCo scene)      |
-    | `task`             | `"push"`  | `"push"` or `"pose"`                                                   |
-    | `obs_type`         | `"state"` | `"state"`, `"pixels"` or `"state_pixels"`                              |
-    | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                              |
-    | `render_mode`      | `None`    | `"rgb_array"`                                                          |
-    | `camera`           | `"world"` | `"world"` (fixed: sees the lab move) or `"scene"` (attached to the lab) |
-    | `obs_size`         | `96`      | side of pixel observations (a multiple of 16, at most 1024)            |
-    | `render_size`      | `256`     | side of rendered frames (a multiple of 16, at most 1024)               |
+    | argument           | default   | meaning                                                                 |
+    |--------------------|-----------|-------------------------------------------------------------------------|
+    | `orientation`      | `0.0`     | yaw about the table normal: radians, or a string with its unit          |
+    |                    |           | (`"90deg"`, `"90°"`, `"1.5708rad"`); 3x3 rotation; 4x4 SE(3) matrix (m); |
+    |                    |           | element or its JSON                                                     |
+    | `orientation_mode` | `"frame"` | `"frame"` (exact relabelling) or `"physics"` (moved MuJoCo scene)       |
+    | `task`             | `"push"`  | `"push"` or `"pose"`                                                    |
+    | `obs_type`         | `"state"` | `"state"`, `"pixels"` or `"state_pixels"`                               |
+    | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                               |
+    | `render_mode`      | `None`    | `"rgb_array"`, or `"human"` (a pygame window at `render_fps` = 10)      |
+    | `camera`           | `"world"` | `"world"` (fixed: sees the lab move) or `"scene"` (attached to the lab)  |
+    | `obs_size`         | `96`      | side of pixel observations in px (an integer from 16 to 1024)           |
+    | `render_size`      | `256`     | side of rendered frames in px (an integer from 16 to 1024)              |
+
+    A bare yaw above 2 pi in magnitude is accepted as radians with a ``UserWarning`` (probably degrees
+    typed as radians: write ``"90deg"``).
 
     ## Version History
 
-    * v0: initial release (MuJoCo >= 3.2, elliptic cones).
+    * v0: initial release (MuJoCo >= 3.2, elliptic cones). Since then, without changing any trajectory,
+      reward or success: ``render_mode="human"``, pixel sides that are not multiples of 16, angle strings.
     """
 
-    metadata: ClassVar[dict[str, Any]] = PushT3DScene.metadata
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "human"], "render_fps": round(1 / CONTROL_DT)}
+    """``render_fps`` is the control rate: 10 steps per simulated second."""
     scene_class = PushT3DScene
 
     def __init__(

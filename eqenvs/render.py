@@ -9,6 +9,8 @@ rasteriser's tie-breaking rules.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import cv2
@@ -16,17 +18,71 @@ import numpy as np
 
 from eqenvs.groups import GroupElement
 
-__all__ = ["Canvas", "check_frame_size"]
+__all__ = ["MIN_FRAME_SIZE", "Canvas", "HumanWindow", "check_frame_size"]
 
 _SHIFT = 4  # cv2 fixed-point bits: vertices are placed to 1/16 of a pixel
 _ONE = 1 << _SHIFT
+MIN_FRAME_SIZE = 16
+"""Smallest frame side accepted (px): below it the T and the pusher are a few pixels wide."""
 
 
 def check_frame_size(size: Any, name: str) -> int:
-    """Validate a square frame side: a positive int, a multiple of 16 (video codecs' macro-block)."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16 or size % 16:
-        raise ValueError(f"{name}: must be a positive multiple of 16 (video macro-blocks), got {size!r}")
+    """Validate a square frame side in px: an integer >= ``MIN_FRAME_SIZE`` (any such size: 84, 96, 100, ...).
+
+    Only mp4 writing cares about multiples of 16, and ``eqenvs.video.write_video`` pads frames to them.
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < MIN_FRAME_SIZE:
+        raise ValueError(f"{name}: must be an integer number of pixels >= {MIN_FRAME_SIZE}, got {size!r}")
     return int(size)
+
+
+class HumanWindow:
+    """A pygame window that shows RGB frames at ``fps`` frames per second: ``render_mode="human"``.
+
+    Opened on the first ``show``, closed by ``close`` (the env's ``close``). Pickling drops the window (a
+    restored env opens its own on its next frame).
+
+    On Linux without a display (no ``DISPLAY`` or ``WAYLAND_DISPLAY``) and no ``SDL_VIDEODRIVER`` chosen, the
+    window opens on SDL's "dummy" driver, with a warning: SDL would otherwise fall back to its "offscreen"
+    driver, whose shutdown terminates the EGL display that MuJoCo renders with (``MUJOCO_GL=egl``), breaking
+    every MuJoCo renderer of the process. Do not choose ``SDL_VIDEODRIVER=offscreen`` beside EqPushT3D-v0.
+    """
+
+    def __init__(self, title: str, fps: float):
+        self.title, self.fps = title, fps
+        self._window: Any = None
+        self._clock: Any = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._window is not None
+
+    def show(self, frame: np.ndarray) -> None:
+        """Draw ``frame`` (H, W, 3) uint8 and wait out the rest of this frame's 1 / fps seconds."""
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        import pygame
+
+        frame = np.asarray(frame)
+        size = (frame.shape[1], frame.shape[0])
+        if self._window is None or self._window.get_size() != size:
+            _init_display(pygame)
+            self._window = pygame.display.set_mode(size)
+            pygame.display.set_caption(self.title)
+            self._clock = pygame.time.Clock()
+        pygame.surfarray.blit_array(self._window, np.ascontiguousarray(frame.swapaxes(0, 1)))  # pygame is (x, y)
+        pygame.event.pump()  # keeps the window responsive
+        pygame.display.flip()
+        self._clock.tick(self.fps)
+
+    def close(self) -> None:
+        if self._window is not None:
+            import pygame
+
+            pygame.display.quit()
+            self._window = self._clock = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"title": self.title, "fps": self.fps, "_window": None, "_clock": None}
 
 
 class Canvas:
@@ -76,3 +132,22 @@ class Canvas:
         for d in ((arm, 0.0), (0.0, arm)):
             a, b = self._fixed(c - d), self._fixed(c + d)
             cv2.line(self.image, tuple(map(int, a)), tuple(map(int, b)), color, thickness, cv2.LINE_AA, _SHIFT)
+
+
+def _init_display(pygame: Any) -> None:
+    """``pygame.display.init()``, on SDL's dummy driver when a Linux machine has no display (see ``HumanWindow``)."""
+    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not headless or "SDL_VIDEODRIVER" in os.environ:
+        pygame.display.init()
+        return
+    from gymnasium import logger
+
+    logger.warn(
+        "render_mode='human': no display (DISPLAY and WAYLAND_DISPLAY are unset), so frames go to SDL's dummy "
+        "video driver; set SDL_VIDEODRIVER to choose another"
+    )
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    try:
+        pygame.display.init()
+    finally:
+        del os.environ["SDL_VIDEODRIVER"]

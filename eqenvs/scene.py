@@ -17,6 +17,8 @@ import gymnasium as gym
 import numpy as np
 
 from eqenvs.groups import GroupElement
+from eqenvs.render import HumanWindow
+from eqenvs.tasks import Measurement, Task
 from eqenvs.wrappers import Orient
 
 __all__ = ["ORIENTATION_MODES", "OrientedEnv", "PlacedScene", "choice", "generator_from_state", "quantise_action"]
@@ -55,18 +57,43 @@ class PlacedScene(gym.Env):
     """Base of a task's simulation placed in the world by a group element.
 
     Subclasses set ``group`` and ``translation_unit``, build ``symmetry``/``obs_layout``/spaces, keep
-    ``_base_placement`` (the constructor's) and ``_max_translation`` (the observation bounds are built
-    for it), and implement ``render_view``, ``get_state`` and ``_parse_state(state, placement)``.
+    ``task`` (an ``eqenvs.tasks.Task``), ``_base_placement`` (the constructor's) and ``_max_translation``
+    (the observation bounds are built for it), and implement ``measure`` (the physics' answers the task
+    evaluates), ``render_view``, ``get_state``, ``_parse_state(state, placement)``, ``_advance(action)``
+    and ``_get_obs()``. ``step`` is then the same everywhere: advance; observe; evaluate.
     """
 
     group: ClassVar[type[GroupElement]]
     translation_unit: ClassVar[str]
+    task: Task
     _base_placement: GroupElement
     _max_translation: float
     obs_size: int
     # the registered env's frame mode sets this: its Orient draws the pixels from g, so drawing them here
     # too would only double the cost
     _pixels_drawn_by_wrapper: bool = False
+
+    def step(self, action: Any):
+        self._advance(action)  # validates the action before any state changes
+        obs = self._get_obs()
+        reward, success, info = self.task.evaluate(self.measure())
+        return obs, reward, success, False, info
+
+    def _reset_info(self) -> dict[str, Any]:
+        """``info`` after a reset: the task's, never a success yet, and the episode's orientation."""
+        info = self.task.info(self.measure(), False)
+        info["orientation"] = self.placement
+        return info
+
+    def measure(self) -> Measurement:
+        """The physics' answers to the task's questions (position and angle errors, coverage)."""
+        raise NotImplementedError
+
+    def _advance(self, action: Any) -> None:
+        raise NotImplementedError
+
+    def _get_obs(self) -> Any:
+        raise NotImplementedError
 
     def render(self) -> np.ndarray | None:
         if self.render_mode is None:
@@ -113,9 +140,13 @@ class OrientedEnv(gym.Env):
 
     scene_class: ClassVar[type[PlacedScene]]
 
-    def _build(self, orientation: Any, orientation_mode: str, **scene_kwargs: Any) -> None:
+    def _build(self, orientation: Any, orientation_mode: str, render_mode: str | None, **scene_kwargs: Any) -> None:
         self.orientation_mode = choice(orientation_mode, ORIENTATION_MODES, "orientation_mode")
+        if render_mode is not None:
+            choice(render_mode, tuple(self.metadata["render_modes"]), "render_mode")
         g = self.scene_class.group.parse(orientation, "orientation")
+        # "human" shows the frames the scene draws for "rgb_array" in a window
+        scene_kwargs["render_mode"] = "rgb_array" if render_mode == "human" else render_mode
         if self.orientation_mode == "frame":
             self.scene = self.scene_class(**scene_kwargs)
             self.scene._pixels_drawn_by_wrapper = True  # Orient renders pixel observations from g itself
@@ -123,7 +154,8 @@ class OrientedEnv(gym.Env):
         else:
             self.scene = self.scene_class(placement=g, **scene_kwargs)
             self._env = self.scene
-        self.render_mode = self.scene.render_mode
+        self.render_mode = render_mode
+        self._window = HumanWindow(type(self).__name__, self.metadata["render_fps"]) if render_mode == "human" else None
         self.symmetry = self.scene.symmetry
         self.obs_layout = self.scene.obs_layout
         self.task = self.scene.task.name
@@ -154,12 +186,23 @@ class OrientedEnv(gym.Env):
         return self._env.orientation if self.orientation_mode == "frame" else self.scene.placement
 
     def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
-        return self._env.reset(seed=seed, options=options)
+        out = self._env.reset(seed=seed, options=options)
+        if self._window is not None:
+            self._window.show(self._env.render())
+        return out
 
     def step(self, action: Any):
-        return self._env.step(action)
+        out = self._env.step(action)
+        if self._window is not None:
+            self._window.show(self._env.render())
+        return out
 
     def render(self) -> np.ndarray | None:
+        """The current frame (``"rgb_array"``); ``"human"`` shows frames in a window as the episode runs and
+        returns None (Gymnasium's convention)."""
+        if self._window is not None:
+            self._window.show(self._env.render())
+            return None
         return self._env.render()
 
     def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
@@ -172,3 +215,5 @@ class OrientedEnv(gym.Env):
 
     def close(self) -> None:
         self._env.close()
+        if self._window is not None:
+            self._window.close()

@@ -21,14 +21,21 @@ At the identity ``A = I`` and ``b = 0`` exactly, so acting with the identity ret
 ``|v|_2 <= bound`` for every reachable state, so the Box ``[-bound, bound]^d`` around it holds at every
 rotation; a translation ``t`` widens a point field's box by ``scale * |t|``.
 
-``Symmetry`` bundles the group with the observation, action and reset-state layouts of an environment:
-``act_obs``, ``act_action``, ``act_state`` and ``act_frame`` (pixels: exact quarter turns only).
+``Symmetry`` bundles the group with the layouts of an environment: ``act_obs``, ``act_action``,
+``act_state`` and ``act_frame`` (pixels: exact quarter turns only). How g acts on an observation is
+declared, not special-cased: ``observation`` is one part, or a mapping from each key of a dict
+observation to its part, where a part is a ``Layout`` (an affine action, exact) or ``PIXELS`` (an image
+of the scene: exact quarter turns as ``act_frame``; ``Orient`` re-renders it from g instead)::
+
+    Symmetry(SE2, state, actions, observation=state)                                  # obs_type="state"
+    Symmetry(SE2, state, actions, observation=PIXELS)                                 # obs_type="pixels"
+    Symmetry(SE2, state, actions, observation={"pixels": PIXELS, "agent_pos": agent})  # a dict observation
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +44,11 @@ from gymnasium import spaces
 
 from eqenvs.groups import GroupElement
 
-__all__ = ["KINDS", "Field", "Layout", "Symmetry"]
+__all__ = ["KINDS", "PIXELS", "Field", "Layout", "ObservationPart", "Symmetry"]
 
 KINDS = ("point", "vector", "scalar", "angle")
+PIXELS = "pixels"
+"""The observation part that is an RGB image of the scene (uint8, (H, W, 3))."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,10 @@ class Layout:
         return spaces.Box(low.astype(dtype), high.astype(dtype), dtype=dtype)
 
 
+ObservationPart = Layout | str
+"""A ``Layout`` (a flat float vector) or ``PIXELS`` (an image)."""
+
+
 @dataclass(frozen=True)
 class Symmetry:
     """The group action of an environment on its observations, actions, reset states and frames.
@@ -179,34 +192,73 @@ class Symmetry:
     ``act_obs(g, obs)`` and ``act_action(g, a)`` are the representations that make frame mode exact:
     the observation at orientation ``g`` is ``act_obs(g, obs at identity)`` when the actions are mapped
     by ``act_action(g, .)``.
+
+    Fields:
+        group: the element class (``SE2``, ``SE3``, ...).
+        obs_layout: the layout of the env's state vector (what ``obs_type="state"`` returns); world
+            models and scripted policies read it, whatever the observation type.
+        action_layout: the layout of an action.
+        state_layout: the layout of a reset state (``reset(options={"state": ...})``), if any.
+        observation: how g acts on the observation as returned: one ``ObservationPart``, or a mapping from
+            each key of a dict observation to its part. None (the default) means ``obs_layout``.
+        obs_type: the env's name for its observation type ("state", "pixels_agent_pos", ...): a label for
+            checkpoints and reports; ``observation`` alone defines the action.
     """
 
     group: type[GroupElement]
     obs_layout: Layout
     action_layout: Layout
     state_layout: Layout | None = None
+    observation: ObservationPart | Mapping[str, ObservationPart] | None = None
     obs_type: str = "state"
-    pixels_key: str = "pixels"
-    state_key: str = "state"
     notes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        observation = self.obs_layout if self.observation is None else self.observation
+        if isinstance(observation, Mapping):
+            if not observation:
+                raise ValueError("observation: a dict observation needs at least one key")
+            for key, part in observation.items():
+                _check_part(part, f"observation[{key!r}]")
+            observation = dict(observation)  # a copy: the caller's dict cannot change the action afterwards
+        else:
+            _check_part(observation, "observation")
+        object.__setattr__(self, "observation", observation)
+
+    @property
+    def observation_parts(self) -> dict[str | None, ObservationPart]:
+        """``{key: part}`` of a dict observation; ``{None: part}`` for a single array."""
+        observation = self.observation
+        return dict(observation) if isinstance(observation, Mapping) else {None: observation}
+
+    @property
+    def state_key(self) -> str | None:
+        """The key under which a dict observation holds the state vector (``obs_layout``), e.g. "state" for
+        ``obs_type="state_pixels"``; None when the observation is not a dict or holds no state vector."""
+        observation = self.observation
+        if not isinstance(observation, Mapping):
+            return None
+        return next((key for key, part in observation.items() if part is self.obs_layout), None)
 
     def element(self, x: Any, name: str = "orientation") -> GroupElement:
         """Parse any accepted orientation form into an element of this symmetry's group."""
         return self.group.parse(x, name)
 
     def act_obs(self, g: Any, obs: Any) -> Any:
-        """The observation seen at ``g`` given the one seen at identity (state exact; pixels: C4 only)."""
+        """The observation seen at ``g`` given the one seen at identity (layouts exact; pixels: quarter turns)."""
         g = self.element(g, "g")
-        if self.obs_type == "state":
-            return self.obs_layout.act(g, obs, "obs")
-        if self.obs_type == "pixels":
-            return self.act_frame(g, obs)
-        if not isinstance(obs, dict) or set(obs) != {self.state_key, self.pixels_key}:
-            raise ValueError(f"obs: expected a dict with keys {self.state_key!r} and {self.pixels_key!r}")
-        return {
-            self.state_key: self.obs_layout.act(g, obs[self.state_key], "obs"),
-            self.pixels_key: self.act_frame(g, obs[self.pixels_key]),
-        }
+        observation = self.observation
+        if not isinstance(observation, Mapping):
+            return self._act_part(g, observation, obs, "obs")
+        if not isinstance(obs, Mapping) or set(obs) != set(observation):
+            got = sorted(obs) if isinstance(obs, Mapping) else type(obs).__name__
+            raise ValueError(f"obs: expected a dict with keys {sorted(observation)}, got {got}")
+        return {key: self._act_part(g, part, obs[key], f"obs[{key!r}]") for key, part in observation.items()}
+
+    def _act_part(self, g: GroupElement, part: ObservationPart, value: Any, name: str) -> Any:
+        if part == PIXELS:
+            return self.act_frame(g, value)
+        return part.act(g, value, name)
 
     def act_action(self, g: Any, action: Any) -> Any:
         """The action at ``g`` that does what ``action`` does at identity."""
@@ -234,3 +286,8 @@ class Symmetry:
             raise ValueError(f"image: expected shape (..., H, W, C), got {image.shape}")
         # rows grow downwards, so a counter-clockwise turn of the scene's (x, y) frame is clockwise on screen
         return np.ascontiguousarray(np.rot90(image, k=-quarter, axes=(-3, -2)))
+
+
+def _check_part(part: Any, name: str) -> None:
+    if not (isinstance(part, Layout) or part == PIXELS):
+        raise ValueError(f"{name}: expected a Layout or {PIXELS!r}, got {part!r}")

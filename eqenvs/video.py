@@ -16,9 +16,11 @@ import numpy as np
 
 from eqenvs.files import atomic_path
 
-__all__ = ["VIDEO_SUFFIXES", "label_frame", "mosaic", "write_video"]
+__all__ = ["MACRO_BLOCK", "VIDEO_SUFFIXES", "label_frame", "mosaic", "pad_to_macro_blocks", "write_video"]
 
 VIDEO_SUFFIXES = (".mp4", ".gif")
+MACRO_BLOCK = 16
+"""H.264 codes frames in 16x16 macro-blocks: mp4 frame sides are padded to multiples of this."""
 
 
 def _check_frames(frames: Sequence[np.ndarray], name: str = "frames") -> list[np.ndarray]:
@@ -34,11 +36,25 @@ def _check_frames(frames: Sequence[np.ndarray], name: str = "frames") -> list[np
     return frames
 
 
+def pad_to_macro_blocks(frame: np.ndarray, value: int = 0) -> np.ndarray:
+    """``frame`` (H, W, 3) padded at the bottom and right with ``value`` to sides that are multiples of 16.
+
+    The picture keeps its pixels and its top-left origin (nothing is rescaled); a frame whose sides are already
+    multiples of 16 is returned as it is.
+    """
+    h, w = frame.shape[:2]
+    pad_h, pad_w = -h % MACRO_BLOCK, -w % MACRO_BLOCK
+    if not (pad_h or pad_w):
+        return frame
+    return np.pad(frame, ((0, pad_h), (0, pad_w), (0, 0)), constant_values=value)
+
+
 def write_video(path: str | os.PathLike, frames: Sequence[np.ndarray], fps: float = 10.0) -> Path:
     """Write RGB uint8 ``frames`` to ``path`` (.mp4: H.264 via imageio-ffmpeg; .gif: looping GIF), atomically.
 
-    mp4 frame sides must be multiples of 16 (H.264 macro-blocks), so no codec rescales them.
-    Returns the path written.
+    H.264 codes 16x16 macro-blocks, so mp4 frames whose sides are not multiples of 16 (an 84 px pixel
+    observation, say) are padded with black at the bottom and right to the next multiples
+    (``pad_to_macro_blocks``): no codec rescales them. GIFs keep their size. Returns the path written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -47,19 +63,16 @@ def write_video(path: str | os.PathLike, frames: Sequence[np.ndarray], fps: floa
     if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
         raise ValueError(f"fps: must be a positive number, got {fps!r}")
     frames = _check_frames(frames)
-    h, w = frames[0].shape[:2]
-    if suffix == ".mp4" and (h % 16 or w % 16):
-        raise ValueError(f"frames: mp4 frame sides must be multiples of 16, got {w}x{h}")
     with atomic_path(path) as tmp:
         if suffix == ".mp4":
             import imageio.v2 as imageio
 
             with imageio.get_writer(
-                tmp, format="FFMPEG", fps=fps, codec="libx264", macro_block_size=16,
+                tmp, format="FFMPEG", fps=fps, codec="libx264", macro_block_size=MACRO_BLOCK,
                 pixelformat="yuv420p", ffmpeg_log_level="error", output_params=["-crf", "20"],
             ) as writer:  # fmt: skip
                 for frame in frames:
-                    writer.append_data(frame)
+                    writer.append_data(pad_to_macro_blocks(frame))
         else:
             from PIL import Image
 

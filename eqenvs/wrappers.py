@@ -23,7 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from eqenvs.groups import GroupElement
-from eqenvs.symmetry import Layout, Symmetry
+from eqenvs.symmetry import PIXELS, Layout, Symmetry
 
 __all__ = ["Orient", "SampleOrientation"]
 
@@ -65,21 +65,22 @@ class Orient(gym.Wrapper, gym.utils.RecordConstructorArgs):
         gym.Wrapper.__init__(self, env)
         self.symmetry = symmetry
         g = symmetry.element(orientation)
+        self._parts = parts = symmetry.observation_parts
         try:
             self._render_view = env.get_wrapper_attr("render_view")
         except AttributeError:
             self._render_view = None
-            if symmetry.obs_type != "state":
+            if PIXELS in parts.values():
                 symmetry.act_frame(g, np.zeros((16, 16, 3), np.uint8))  # raises unless g is a quarter turn
         self._default = g
         self._max_translation = float(np.linalg.norm(g.translation))
-        obs_space = env.observation_space
-        if symmetry.obs_type == "state":
-            obs_space = _widen(obs_space, symmetry.obs_layout, self._max_translation)
-        elif symmetry.obs_type == "state_pixels":
-            key = symmetry.state_key
-            widened = _widen(obs_space[key], symmetry.obs_layout, self._max_translation)
-            obs_space = spaces.Dict({**obs_space.spaces, key: widened})
+        obs_space, shift = env.observation_space, self._max_translation
+        for key, part in parts.items():  # the point fields of every layout widen with the translation
+            if isinstance(part, Layout):
+                if key is None:
+                    obs_space = _widen(obs_space, part, shift)
+                else:
+                    obs_space = spaces.Dict({**obs_space.spaces, key: _widen(obs_space[key], part, shift)})
         self.observation_space = obs_space
         self.action_space = _widen(env.action_space, symmetry.action_layout, self._max_translation)
         self._set_orientation(g)
@@ -91,24 +92,28 @@ class Orient(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     def _set_orientation(self, g: GroupElement) -> None:
         self._g = g
-        a, b = self.symmetry.obs_layout.affine(g)
-        self._obs_map = (a.T.copy(), b)
+        self._obs_maps: dict[str | None, tuple[np.ndarray, np.ndarray]] = {}
+        for key, part in self._parts.items():
+            if isinstance(part, Layout):
+                a, b = part.affine(g)
+                self._obs_maps[key] = (a.T.copy(), b)
         a, b = self.symmetry.action_layout.affine(g.inverse())
         self._action_back = (a.T.copy(), b)
 
     # ------------------------------------------------------------------ maps
     def _observe(self, obs: Any) -> Any:
-        sym = self.symmetry
-        if sym.obs_type == "state":
-            return obs @ self._obs_map[0] + self._obs_map[1]
-        size = self.observation_space.shape[0] if sym.obs_type == "pixels" else obs[sym.pixels_key].shape[0]
-        if self._render_view is not None:
-            pixels = self._render_view(self._g, size, False)
-        else:
-            pixels = sym.act_frame(self._g, obs if sym.obs_type == "pixels" else obs[sym.pixels_key])
-        if sym.obs_type == "pixels":
-            return pixels
-        return {sym.state_key: obs[sym.state_key] @ self._obs_map[0] + self._obs_map[1], sym.pixels_key: pixels}
+        parts = self._parts
+        if None in parts:
+            return self._observe_part(None, parts[None], obs)
+        return {key: self._observe_part(key, part, obs[key]) for key, part in parts.items()}
+
+    def _observe_part(self, key: str | None, part: Any, value: Any) -> Any:
+        if part == PIXELS:
+            if self._render_view is not None:  # re-drawn from g: sharp at any angle
+                return self._render_view(self._g, value.shape[0], False)
+            return self.symmetry.act_frame(self._g, value)
+        a_t, b = self._obs_maps[key]
+        return value @ a_t + b
 
     def action(self, action: Any) -> np.ndarray:
         """The action the wrapped env receives for ``action`` given in this wrapper's frame."""

@@ -1,11 +1,11 @@
-"""EqPushT3D-v0 in MuJoCo: scene, API checks, exactness of frame mode, flatness of physics mode, bad inputs."""
+"""EqPushT3D-v0 in MuJoCo: scene, flatness of physics mode, actions, bounds, reset states, tasks, rendering, bad
+arguments. The invariants every env shares (checkers, pickling, vector envs, determinism, generic bad inputs,
+frame-mode equivariance with the pyramidal-cone twin) live in test_envs.py."""
 
 from __future__ import annotations
 
 import math
 import os
-import pickle
-import warnings
 
 os.environ.setdefault("MUJOCO_GL", "egl")  # MuJoCo picks its OpenGL backend when first imported
 
@@ -13,8 +13,6 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
-from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import eqenvs  # noqa: F401  (registers the ids)
 from eqenvs import pusht3d
@@ -33,7 +31,6 @@ from eqenvs.pusht3d import (
 from eqenvs.splits import get_split
 from eqenvs.wrappers import Orient, SampleOrientation
 
-SB3_ABSOLUTE_BOX_HINT = "symmetric and normalized"  # absolute targets are metres by design
 STEPS = 100
 
 
@@ -89,7 +86,7 @@ def test_physics_placement_moves_the_whole_lab_and_rotates_gravity():
     assert np.allclose(model.opt.gravity, g.rotation @ [0, 0, -9.81], atol=1e-14)
     assert np.allclose(data.geom_xpos[model.geom("table").id], g.translation, atol=1e-15)
     assert np.allclose(data.geom_xmat[model.geom("table").id].reshape(3, 3), g.rotation, atol=1e-15)
-    assert np.allclose(data.light_xdir[0], g.rotation @ [0, 0, -1], atol=1e-6)
+    assert np.abs(data.light_xdir[0] - g.rotation @ [0, 0, -1]).max() < 1e-14  # measured 2.8e-16
     assert np.allclose(data.cam_xpos[model.camera("scene").id], g.act_points([0, 0, 0.8]), atol=1e-15)
     assert np.allclose(data.cam_xpos[model.camera("world").id], [0, -0.65, 0.75])  # the world camera stays
     assert np.allclose(data.xpos[model.body("goal").id], g.act_points([0.03, 0.0, BLOCK_REST_Z]), atol=1e-15)
@@ -113,22 +110,7 @@ def test_every_scene_variant_steps_one_second_without_a_mujoco_warning(name, pla
         assert env.data.time == pytest.approx(1.0)
 
 
-# --------------------------------------------------------------------------- API checkers
-@pytest.mark.parametrize("mode", ["frame", "physics"])
-@pytest.mark.parametrize("obs_type", ["state", "pixels", "state_pixels"])
-def test_gymnasium_and_sb3_checkers_are_clean(obs_type, mode):
-    for action_type, task in (("delta", "push"), ("absolute", "pose")):
-        kwargs = dict(obs_type=obs_type, orientation_mode=mode, orientation=tilted(), action_type=action_type,
-                      task=task, render_mode="rgb_array", obs_size=64, render_size=64)  # fmt: skip
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            check_env(gym.make("EqPushT3D-v0", **kwargs).unwrapped, skip_render_check=False)
-            sb3_check_env(gym.make("EqPushT3D-v0", **kwargs))
-        messages = [str(w.message) for w in caught]
-        allowed = [m for m in messages if action_type == "absolute" and SB3_ABSOLUTE_BOX_HINT in m]
-        assert messages == allowed, messages
-
-
+# --------------------------------------------------------------------------- registration
 def test_registration_and_spec_kwargs_stay_json_able():
     env = gym.make("EqPushT3D-v0", orientation=tilted().matrix.tolist())
     assert env.spec.max_episode_steps == 200 and env.unwrapped.orientation == tilted()
@@ -143,31 +125,6 @@ def test_registration_and_spec_kwargs_stay_json_able():
 
 
 # --------------------------------------------------------------------------- exactness and flatness
-def test_frame_mode_is_exact_for_twenty_haar_random_se3_elements(push):
-    actions, _ = push
-    canonical = EqPushT3DEnv(task="pose")
-    sym = canonical.symmetry
-    base = rollout(canonical, actions, 0)
-    rewards = [canonical.step(a)[1] for a in actions[:5]]
-    for g in SE3.sample(np.random.default_rng(7), 20, translation_scale=0.1):
-        env = EqPushT3DEnv(orientation=g, task="pose")
-        observed = rollout(env, sym.act_action(g, actions), 0)
-        expected = sym.act_obs(g, base)
-        assert np.max(np.abs(observed - expected)) <= 1e-9 * np.max(np.abs(expected))
-        assert [env.step(sym.act_action(g, a))[1] for a in actions[:5]] == rewards  # invariant, exactly
-    moved = np.linalg.norm(base[-1, 6:9] - base[0, 6:9])
-    assert moved > 0.02  # the rollout pushed the block: contacts were exercised
-
-
-def test_frame_mode_holds_for_every_quarter_turn_and_the_octahedral_group(push):
-    actions, _ = push
-    canonical = PushT3DScene()
-    base = rollout(canonical, actions[:40], 0)
-    for g in SE3.finite_subgroup("O"):
-        observed = rollout(Orient(PushT3DScene(), g), canonical.symmetry.act_action(g, actions[:40]), 0)
-        assert np.max(np.abs(observed - canonical.symmetry.act_obs(g, base))) <= 1e-15
-
-
 def test_physics_mode_at_identity_is_bit_identical_to_frame_mode(push):
     actions, _ = push
     frame = rollout(EqPushT3DEnv(), actions, 0)
@@ -193,87 +150,42 @@ def _physics_vs_frame(g, actions, cone="elliptic"):
 def test_physics_mode_matches_frame_mode_for_yaw_and_se2(g, push):
     actions, _ = push
     positions, everything = _physics_vs_frame(g, actions)
-    assert positions <= 1e-6  # measured ~1e-14 m: elliptic cones make the scene exactly isotropic
-    assert everything <= 1e-6
+    assert positions <= 1e-12  # measured <= 1.7e-14 m: elliptic cones make the scene isotropic about the normal
+    assert everything <= 1e-10  # measured <= 1.2e-12 (velocities, m/s and rad/s)
 
 
-def test_pyramidal_cones_break_the_symmetry_by_millimetres(push):
+def test_pyramidal_cones_break_the_symmetry_by_centimetres(push):
     """The non-equivariant control: the same comparison with MuJoCo's default cone fails by far."""
     actions, _ = push
-    g = SE3.from_yaw(math.radians(30))
+    g = SE3.from_yaw("30deg")
     elliptic, _ = _physics_vs_frame(g, actions, "elliptic")
     pyramidal, _ = _physics_vs_frame(g, actions, "pyramidal")
-    assert elliptic <= 1e-9
-    assert pyramidal >= 1e-3
-    assert pyramidal / max(elliptic, 1e-16) > 1e8
+    assert elliptic <= 1e-13  # measured 2.6e-15 m
+    assert pyramidal >= 0.02  # measured 0.24 m: the block ends up somewhere else on the table
 
 
 def test_physics_mode_is_flat_in_a_tilted_lab_too(push):
     actions, _ = push
     positions, _ = _physics_vs_frame(tilted(5), actions)
-    assert positions <= 1e-6  # reported by the benchmark per ladder rung; measured ~1e-13 m
+    assert positions <= 5e-12  # measured 7.9e-14 m; the benchmark reports every rung of the ladder
 
 
-# --------------------------------------------------------------------------- determinism, pickling, vectors
-def test_determinism_same_seed_same_bits_and_rendering_changes_nothing(push):
+# --------------------------------------------------------------------------- rendering changes nothing, starts vary
+def test_rendering_changes_nothing_and_starts_are_randomised(push):
     actions, _ = push
-    a = rollout(EqPushT3DEnv(orientation=tilted()), actions, 3)
-    env = EqPushT3DEnv(orientation=tilted(), render_mode="rgb_array", render_size=64)
+    g = tilted()
+    env = EqPushT3DEnv(orientation=g)
+    plain = [env.reset(seed=3)[0]] + [env.step(a)[0] for a in actions]
+    env = EqPushT3DEnv(orientation=g, render_mode="rgb_array", render_size=64)
     obs, _ = env.reset(seed=3)
-    b = [obs]
+    rendered = [obs]
     for action in actions:
-        env.render()
-        b.append(env.step(action)[0])
-    assert np.array_equal(a, np.array(b))
-    assert not np.array_equal(a[0], rollout(EqPushT3DEnv(orientation=tilted()), actions[:1], 4)[0])
+        env.render()  # mj_kinematics and mj_camlight only: the trajectory is unchanged, bit for bit
+        rendered.append(env.step(action)[0])
+    assert np.array_equal(np.array(plain), np.array(rendered))
     starts = np.array([EqPushT3DEnv().reset(seed=s)[0] for s in range(20)])
-    assert np.ptp(starts[:, 0:3], axis=0)[:2].min() > 0.02 and np.ptp(starts[:, 6:8], axis=0).min() > 0.004
-
-
-@pytest.mark.parametrize("mode", ["frame", "physics"])
-def test_pickled_env_continues_bit_for_bit_in_contact(mode, push):
-    actions, canonical = push
-    g = tilted(6)
-    env = gym.make("EqPushT3D-v0", orientation=g, orientation_mode=mode)
-    sym = env.unwrapped.symmetry
-    mapped = sym.act_action(g, actions)
-    env.reset(seed=0)
-    for a in mapped[:30]:
-        env.step(a)
-    pushing = np.linalg.norm(np.diff(canonical[25:40, 6:9], axis=0), axis=1).max()
-    assert pushing > 1e-3  # the pickle is taken mid-push
-    clone = pickle.loads(pickle.dumps(env))
-    for a in mapped[30:]:
-        out, out_clone = env.step(a), clone.step(a)
-        assert np.array_equal(out[0], out_clone[0]) and out[1:4] == out_clone[1:4]
-    assert np.array_equal(env.reset()[0], clone.reset()[0])  # the random generator travelled too
-
-
-def test_make_vec_sync_and_async_agree(push):
-    actions, _ = push
-    kwargs = dict(num_envs=2, orientation=tilted(), orientation_mode="physics")
-    results = []
-    for mode in ("sync", "async"):
-        envs = gym.make_vec("EqPushT3D-v0", vectorization_mode=mode, **kwargs)
-        obs, _ = envs.reset(seed=[0, 1])
-        trace = [obs]
-        for a in actions[:15]:
-            trace.append(envs.step(np.stack([a, -a]))[0])
-        envs.close()
-        results.append(np.array(trace))
-    assert results[0].shape == (16, 2, 33) and np.array_equal(results[0], results[1])
-    assert not np.array_equal(results[0][:, 0], results[0][:, 1])
-
-
-def test_observations_do_not_share_memory_with_the_simulation():
-    env, twin = PushT3DScene(), PushT3DScene()
-    obs, _ = env.reset(seed=0)
-    twin.reset(seed=0)
-    obs[:] = 7.0  # scribbling on what the env returned changes nothing inside it
-    env.get_state()[:] = 7.0
-    env.block_pose()[0][:] = 7.0
-    assert np.array_equal(env.step(np.zeros(3, np.float32))[0], twin.step(np.zeros(3, np.float32))[0])
-    assert not np.shares_memory(env.get_state(), env.data.qpos)
+    # pusher 11-14 cm behind the block at bearing 180 +- 45 deg; block +-8 mm: every coordinate varies
+    assert np.ptp(starts[:, 0:2], axis=0).min() > 0.05 and np.ptp(starts[:, 6:8], axis=0).min() > 0.01
 
 
 # --------------------------------------------------------------------------- actions and bounds
@@ -368,7 +280,7 @@ def test_reset_state_round_trip_and_its_group_action(mode, push):
 
 
 def test_success_terminates_with_full_reward_and_infos_hold_the_errors():
-    for task, reward in (("push", 1.0), ("pose", 1.0)):
+    for task in ("push", "pose"):
         env = gym.make("EqPushT3D-v0", task=task, orientation=tilted(11))
         obs, info = env.reset(seed=0)
         assert set(info) == {"is_success", "pos_error_m", "angle_error_rad", "orientation"}
@@ -379,7 +291,11 @@ def test_success_terminates_with_full_reward_and_infos_hold_the_errors():
         env.reset(options={"state": state})
         obs, r, terminated, truncated, info = env.step(np.zeros(3, np.float32))
         assert terminated and not truncated and info["is_success"]
-        assert r == pytest.approx(reward, abs=1e-3) and info["pos_error_m"] < 1e-3 and info["angle_error_rad"] < 1e-3
+        assert info["pos_error_m"] < 1e-3 and info["angle_error_rad"] < 1e-3
+        expected = 1.0 - info["pos_error_m"] / 0.06  # the task's reward, exactly
+        if task == "pose":
+            expected = 0.5 * expected + 0.5 * (1.0 - info["angle_error_rad"] / math.pi)
+        assert r == expected
     env = gym.make("EqPushT3D-v0", task="pose")
     obs, info = env.reset(seed=0)
     assert info["angle_error_rad"] == pytest.approx(math.pi / 6, abs=0.11)
@@ -407,11 +323,15 @@ def test_orientation_option_switches_for_one_episode(mode):
 def test_orientation_forms_agree():
     g = tilted(14)
     yaw = SE3.from_yaw(0.4)
-    forms = [g, g.matrix, g.matrix.tolist(), g.to_json()]
-    for form in forms:
-        assert EqPushT3DEnv(orientation=form).orientation == g
-    for form in (0.4, yaw.rotation, yaw.rotation.tolist(), np.float32(0.4)):
-        assert EqPushT3DEnv(orientation=form).orientation.isclose(yaw, 1e-7)
+    for form in (g, g.matrix, g.matrix.tolist(), g.to_json()):
+        assert EqPushT3DEnv(orientation=form).orientation == g  # bit for bit
+    for form in (0.4, "0.4rad", " 0.4 rad", yaw.rotation, yaw.rotation.tolist(), yaw.to_json()):
+        assert EqPushT3DEnv(orientation=form).orientation == yaw
+    assert EqPushT3DEnv(orientation=np.float32(0.4)).orientation.isclose(yaw, 1e-8)  # float32(0.4) = 0.4 + 6e-9
+    degrees = EqPushT3DEnv(orientation="22.5deg").orientation
+    assert (
+        degrees.isclose(SE3.from_yaw(math.pi / 8), 1e-16) and degrees == EqPushT3DEnv(orientation="22.5°").orientation
+    )
 
 
 def test_sample_orientation_trains_on_the_slice():
@@ -478,22 +398,17 @@ def test_pixel_observations_are_drawn_once_from_g():
 @pytest.mark.parametrize(
     "kwargs, fault",
     [
-        (dict(orientation=float("nan")), "orientation: angle is nan"),
-        (dict(orientation=np.full((3, 3), np.inf)), "orientation: matrix contains NaN or inf"),
         (dict(orientation=np.eye(2)), "orientation: expected a 3x3 rotation"),
-        (dict(orientation=np.eye(3) * 1.1), "orientation: matrix is not orthogonal"),
-        (dict(orientation=np.diag([1.0, 1.0, -1.0])), "orientation: det = -1"),
-        (dict(orientation="up"), "orientation: unsupported type str"),
-        (dict(orientation=True), "orientation: got a bool"),
+        (dict(orientation="up"), "orientation: cannot read 'up' as an angle; write a number in radians, or a string"),
         (dict(orientation=[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 1]]), "orientation: homogeneous"),
         (dict(orientation_mode="lab"), "orientation_mode: 'lab'"),
         (dict(task="pusht"), "task: 'pusht'"),
         (dict(obs_type="rgb"), "obs_type: 'rgb'"),
         (dict(action_type="velocity"), "action_type: 'velocity'"),
-        (dict(render_mode="human"), "render_mode: 'human'"),
+        (dict(render_mode="window"), "render_mode: 'window' is not one of ('rgb_array', 'human')"),
         (dict(camera="top"), "camera: 'top'"),
-        (dict(obs_size=100), "obs_size: must be a positive multiple of 16"),
-        (dict(render_size=2048), "render_size: at most 1024"),
+        (dict(obs_size=12), "obs_size: must be an integer number of pixels >= 16, got 12"),
+        (dict(render_size=2048), "render_size: at most 1024 px"),
     ],
 )
 def test_bad_constructor_arguments(kwargs, fault):
@@ -509,7 +424,7 @@ def test_bad_cone_and_placement_of_the_scene_builder():
 
 
 @pytest.mark.parametrize("mode", ["frame", "physics"])
-def test_bad_actions_and_options_leave_the_state_untouched(mode, push):
+def test_bad_reset_states_raise_and_leave_the_state_untouched(mode, push):
     actions, _ = push
     g = tilted(16)
     env = EqPushT3DEnv(orientation=g, orientation_mode=mode)
@@ -521,14 +436,6 @@ def test_bad_actions_and_options_leave_the_state_untouched(mode, push):
             e.step(a)
     good = env.get_state()
     valid = good.copy()
-    bad_actions = [
-        ([np.nan, 0, 0], "action: must be finite"), ([0, np.inf, 0], "action: must be finite"),
-        ([1.0, 0.0], r"action: expected shape \(3,\)"), (np.zeros((1, 3)), r"action: expected shape \(3,\)"),
-        ("left", "action: expected a numeric array"), ([None, 1, 2], "action: must be finite"),
-    ]  # fmt: skip
-    for action, fault in bad_actions:
-        with pytest.raises(ValueError, match=fault):
-            env.step(action)
     off_plane = valid.copy()
     off_plane[:3] += g.rotation[:, 2] * 0.01
     far = valid.copy()
@@ -542,7 +449,6 @@ def test_bad_actions_and_options_leave_the_state_untouched(mode, push):
     away = valid.copy()
     away[3:6] = g.act_points([0.5, 0.0, BLOCK_REST_Z])
     bad_options = [
-        ([0.0], "options: expected a dict or None"), ({"goal": 1}, r"options: unknown key\(s\) \['goal'\]"),
         ({"state": valid[:5]}, r"options\['state'\]: (expected \[pusher\(3\)|last dimension must be 12)"),
         ({"state": np.r_[valid[:11], np.nan]}, r"options\['state'\]: must be finite"),
         ({"state": "x"}, r"options\['state'\]: (expected 12 numbers|must be numeric)"),
@@ -552,8 +458,6 @@ def test_bad_actions_and_options_leave_the_state_untouched(mode, push):
         ({"state": sunk}, r"options\['state'\]: the block would sink into the table or overlap the pusher"),
         ({"state": overlap}, r"options\['state'\]: the block would sink into the table or overlap the pusher"),
         ({"state": away}, r"options\['state'\]: block centre must lie within 0.35 m"),
-        ({"orientation": np.eye(4)[:3]}, r"options\['orientation'\]: expected a 3x3 rotation"),
-        ({"orientation": float("inf")}, r"options\['orientation'\]: angle is inf"),
     ]  # fmt: skip
     for options, fault in bad_options:
         with pytest.raises(ValueError, match=fault):
@@ -568,12 +472,18 @@ def test_benchmark_smoke(capsys):
     out = capsys.readouterr().out
     for label in ("[step]", "[render] 224x224 world", "[render] 224x224 scene", "[frame]", "elliptic", "pyramidal"):
         assert label in out
-    exact = float(out.split("max relative deviation")[1].split()[0])
-    assert exact <= 1e-12
-    elliptic = out.split("elliptic cones")[1].split("[flat]")[0]
-    rows = {line.split()[0]: line.split() for line in elliptic.splitlines()[2:] if line.strip()}
-    assert set(rows) == {"identity", "C4", "SO2", "SE2", "SO3", "SE3"}
-    assert all(float(row[4]) <= 1e-9 for row in rows.values())  # max deviation per rung, 30 steps
+
+    def table(section: str) -> dict[str, list[str]]:
+        lines = section.splitlines()[2:]
+        return {line.split()[0]: line.split() for line in lines if line.strip() and not line.startswith("(")}
+
+    rungs = {"identity", "C4", "SO2", "SE2", "SO3", "SE3"}
+    frame = table(out.split("[frame]")[1].split("[flat]")[0])
+    assert set(frame) == rungs  # frame mode measured at the same elements as physics mode
+    assert all(float(row[2]) <= 1e-14 and float(row[3]) <= 1e-14 for row in frame.values())  # measured ~1e-16
+    elliptic = table(out.split("elliptic cones")[1].split("[flat]")[0])
+    assert set(elliptic) == rungs
+    assert all(float(row[4]) <= 1e-11 for row in elliptic.values())  # max deviation per rung, 30 steps (m)
 
 
 def test_rollout_video_of_two_orientations(tmp_path):

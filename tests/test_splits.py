@@ -28,6 +28,7 @@ def test_default_grids():
     assert all(isinstance(g, SO2) for g in orientations("SO2", "slice", n=3))
 
 
+@pytest.mark.filterwarnings("ignore:.*more than a full turn:UserWarning")  # angles over several turns, on purpose
 def test_splits_are_deterministic_and_partition_the_circle():
     assert orientations("SE2", "slice", n=5) == orientations("SE2", "slice", n=5)
     slice_, heldout, full = (get_split("SE2", name) for name in ("slice", "heldout", "full"))

@@ -47,6 +47,7 @@ def test_slice_and_heldout_are_yaw_arcs_about_the_table_normal():
     assert heldout[0].rotation.tolist() == [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
 
 
+@pytest.mark.filterwarnings("ignore:.*more than a full turn:UserWarning")  # angles over several turns, on purpose
 def test_slice_and_heldout_partition_the_yaws_and_exclude_tilts():
     slice_, heldout = get_split(ENV, "slice"), get_split(ENV, "heldout")
     for angle in np.random.default_rng(0).uniform(-4 * math.pi, 4 * math.pi, 1000):

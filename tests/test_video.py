@@ -6,7 +6,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from eqenvs.video import label_frame, mosaic, write_video
+from eqenvs.video import label_frame, mosaic, pad_to_macro_blocks, write_video
 
 
 def frames(n=12, size=64, seed=0):
@@ -28,8 +28,6 @@ def test_written_videos_read_back(tmp_path, suffix):
 def test_failed_writes_leave_nothing(tmp_path):
     with pytest.raises(ValueError, match="frames\\[1\\]: shape"):
         write_video(tmp_path / "bad.mp4", [np.zeros((32, 32, 3), np.uint8), np.zeros((16, 16, 3), np.uint8)])
-    with pytest.raises(ValueError, match="multiples of 16"):
-        write_video(tmp_path / "odd.mp4", [np.zeros((30, 32, 3), np.uint8)])
     with pytest.raises(ValueError, match="path: unsupported video type"):
         write_video(tmp_path / "x.avi", frames())
     with pytest.raises(ValueError, match="fps"):
@@ -37,6 +35,21 @@ def test_failed_writes_leave_nothing(tmp_path):
     with pytest.raises(ValueError, match="uint8 RGB"):
         write_video(tmp_path / "x.gif", [np.zeros((16, 16), np.float32)])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_mp4_frames_that_are_not_multiples_of_16_are_padded_not_rescaled(tmp_path):
+    clip = [np.full((84, 84, 3), 30 * t + 20, dtype=np.uint8) for t in range(5)]  # LeRobot's 84 px observations
+    back = iio.imread(write_video(tmp_path / "obs.mp4", clip, fps=10))
+    assert back.shape == (5, 96, 96, 3)  # padded to the next multiple of 16 at the bottom and right
+    assert np.abs(back[:, :80, :80].astype(int) - np.array(clip)[:, :80, :80]).max() <= 3  # the picture, in place
+    assert back[:, 88:, 88:].max() <= 3  # black padding
+    gif = iio.imread(write_video(tmp_path / "obs.gif", clip, fps=10))
+    assert gif.shape[1:3] == (84, 84)  # GIFs keep their size
+    frame = np.ones((30, 40, 3), np.uint8)
+    padded = pad_to_macro_blocks(frame)
+    assert padded.shape == (32, 48, 3) and np.array_equal(padded[:30, :40], frame) and padded[30:].max() == 0
+    same = np.ones((32, 48, 3), np.uint8)
+    assert pad_to_macro_blocks(same) is same
 
 
 def test_mosaic_tiles_labels_and_holds_finished_streams():
