@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
-.PHONY: setup demo test bench report results lint
+.PHONY: setup demo test bench report results lint wheel-check pretrained
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ setup: $(VENV)/.installed
 
 # the showcase videos, then the story: collect on the slice, train the world models, plan at every orientation
 demo: setup
-	$(BIN)/python -m agents.demo
+	$(BIN)/python -m agents demo
 	$(BIN)/python -m agents story
 
 # pytest exits 5 when it collects no tests: that is a failure, not a pass
@@ -70,3 +70,17 @@ results: setup
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# the project as a user installs it: build the wheel, install it into a fresh venv, import every module and run
+# eqbench with a shipped model from a folder outside the repository
+wheel-check: setup
+	rm -rf dist .venv-wheel
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	$(PYTHON) -m venv .venv-wheel
+	.venv-wheel/bin/python -m pip install --quiet --upgrade pip
+	.venv-wheel/bin/python -m pip install --quiet $(PIP_EXTRA) "$(TORCH)" dist/eqenvs-*.whl
+	cd "$$(mktemp -d)" && $(CURDIR)/.venv-wheel/bin/python $(CURDIR)/.ci/check_wheel.py
+
+# rebuild the reference models shipped in agents/pretrained (the command and seed of each are in its README)
+pretrained: setup
+	$(BIN)/python -m agents pretrain

@@ -3,11 +3,15 @@
 =====================================  =====================================================================
 spec                                   agent
 =====================================  =====================================================================
-``planner:<checkpoint.pt>[,k=v...]``   a world model + MPC planner (``k=v``: PlannerConfig fields, plus
-                                       ``dtype=float64`` and ``compile=true``)
-``sb3:<algo>:<model.zip>``             a stable-baselines3 model (``algo``: ppo, sac, ...), deterministic
+``planner:<checkpoint>[,k=v...]``      a world model + MPC planner; the checkpoint is a .pt file or the
+                                       name of a shipped reference model (``agents.pretrained``); ``k=v``:
+                                       PlannerConfig fields, plus ``dtype=float64``, ``compile=true`` and
+                                       ``device=cuda``; booleans are true/false (1/0, yes/no, on/off)
+``sb3:<algo>:<model.zip>``             a stable-baselines3 model (``algo``: ppo, sac, ...), deterministic;
+                                       its spaces must be the env's
 ``callable:<module>:<function>``       any function ``f(obs) -> action`` (a ``reset(seed)`` attribute is
-                                       called if it has one)
+                                       called if it has one); the module is imported from the current
+                                       folder first, or give a file: ``callable:path/to/policy.py:act``
 ``scripted``                           the env's scripted pusher
 ``random``                             uniform actions from the action space, seeded
 =====================================  =====================================================================
@@ -18,7 +22,11 @@ orientations of a task together; the others are stepped one by one.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import importlib.util
+import inspect
+import sys
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +34,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from agents.config import parse_bool
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
 
 __all__ = [
@@ -86,6 +95,16 @@ class CallableAgent:
     def __init__(self, function: Any, label: str = "callable"):
         if not callable(function):
             raise ValueError(f"agent: {function!r} is not callable")
+        try:
+            inspect.signature(function).bind(None)
+        except TypeError:
+            name = getattr(function, "__qualname__", repr(function))
+            raise ValueError(
+                f"agent: {name}{inspect.signature(function)} cannot be called as f(obs): an agent function takes "
+                "one argument, the observation"
+            ) from None
+        except ValueError:  # builtins without a signature: trust them
+            pass
         self.function, self.label = function, label
 
     def reset(self, seed: int | None = None) -> None:
@@ -128,13 +147,22 @@ class ScriptedAgent:
         return self.policy.act(obs)
 
 
-def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
-    from agents.train import load_checkpoint
+def _planner_path(spec: str) -> Path:
+    """The checkpoint a planner spec names: a .pt path, or the name of a shipped reference model."""
+    name = spec.split(",")[0]
+    from agents.pretrained import resolve
 
-    path, *options = spec.split(",")
+    return resolve(name)
+
+
+def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
+    from agents.train import check_contract, load_checkpoint
+
+    _, *options = spec.split(",")
+    path = _planner_path(spec)
     overrides: dict[str, Any] = {}
-    dtype, compile_model = None, False
-    fields = dict(PlannerConfig.__annotations__)  # field name -> type name (the annotations are strings)
+    dtype, compile_model, device = None, False, "cpu"
+    fields = {f.name: f.type for f in dataclasses.fields(PlannerConfig)}  # name -> annotation (a string)
     for option in options:
         key, sep, value = option.partition("=")
         if not sep:
@@ -144,36 +172,75 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
                 raise ValueError(f"agent: dtype={value!r} is not float32 or float64")
             dtype = getattr(torch, value)
         elif key == "compile":
-            compile_model = _truthy(value)
+            compile_model = parse_bool(value, "agent: compile")
+        elif key == "device":
+            device = value
         elif key in fields:
-            overrides[key] = _parse_option(key, value, fields[key])
+            overrides[key] = _parse_option(key, value, str(fields[key]))
         else:
-            raise ValueError(f"agent: unknown planner option {key!r}; expected dtype, compile or {sorted(fields)}")
-    if not Path(path).is_file():
-        raise ValueError(f"agent: {path} does not exist")
+            expected = ["compile", "device", "dtype", *sorted(fields)]
+            raise ValueError(f"agent: unknown planner option {key!r}; expected one of {expected}")
     model, meta = load_checkpoint(path)
-    if meta["env_id"] != env.unwrapped.spec.id:
-        raise ValueError(f"agent: {path} is a model of {meta['env_id']}, not {env.unwrapped.spec.id}")
-    if dtype is not None:
-        model = model.to(dtype)
+    check_contract(meta, env, "agent")
+    try:
+        model = model.to(device=torch.device(device), dtype=dtype)
+    except (RuntimeError, ValueError) as err:  # an unknown or unavailable device
+        raise ValueError(f"agent: device={device!r} is not usable here ({err})") from None
     if compile_model:
         model.rollout = torch.compile(model.rollout, dynamic=False)  # shape-specialised, fused kernels
     task = env.unwrapped.task
     return PlannerAgent(MPCPlanner(model, default_cost(model.symmetry, task), PlannerConfig(**overrides)), label)
 
 
-def _truthy(value: str) -> bool:
-    return value.lower() in ("1", "true", "yes")
-
-
 def _parse_option(key: str, value: str, kind: str) -> Any:
     """A planner option's value as its PlannerConfig field's type."""
     if kind == "bool":
-        return _truthy(value)
+        return parse_bool(value, f"agent: planner option {key}")
     try:
         return int(value) if kind == "int" else float(value) if kind == "float" else value
     except ValueError:
         raise ValueError(f"agent: planner option {key}={value!r} is not {kind}") from None
+
+
+def _check_sb3_spaces(model: Any, env: gym.Env, path: str) -> None:
+    """The SB3 model's spaces must be the env's: same observation shape and type, same action box."""
+    obs, act = env.observation_space, env.action_space
+    faults = []
+    if type(model.observation_space) is not type(obs) or model.observation_space.shape != obs.shape:
+        faults.append(f"observations: model {model.observation_space}, env {obs}")
+    same_box = (
+        isinstance(model.action_space, gym.spaces.Box) and isinstance(act, gym.spaces.Box)
+        and model.action_space.shape == act.shape
+        and np.allclose(model.action_space.low, act.low) and np.allclose(model.action_space.high, act.high)
+    )  # fmt: skip
+    if not same_box:
+        faults.append(f"actions: model {model.action_space}, env {act}")
+    if faults:
+        raise ValueError(f"agent: {path} was trained on an env with other spaces: " + "; ".join(faults))
+
+
+def _import_callable(target: str) -> Any:
+    """``module:function`` or ``path/to/file.py:function``; modules resolve from the current folder first,
+    as ``python -m`` would (console scripts do not put it on ``sys.path``)."""
+    source, sep, name = target.rpartition(":")
+    if not sep or not source or not name:
+        raise ValueError(f"agent: expected callable:<module or file.py>:<function>, got callable:{target}")
+    try:
+        if source.endswith(".py"):
+            path = Path(source)
+            if not path.is_file():
+                raise ValueError(f"agent: {source} does not exist")
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+            spec.loader.exec_module(module)  # type: ignore[union-attr]
+        else:
+            cwd = str(Path.cwd())
+            if cwd not in sys.path:
+                sys.path.insert(0, cwd)
+            module = importlib.import_module(source)
+        return getattr(module, name)
+    except (ImportError, AttributeError, SyntaxError) as err:
+        raise ValueError(f"agent: cannot import {target!r} as module:function ({err})") from None
 
 
 def as_agent(agent: Any, label: str = "agent") -> Agent:
@@ -189,6 +256,20 @@ def as_agent(agent: Any, label: str = "agent") -> Agent:
     raise ValueError(f"agent: {agent!r} has no reset/act, no predict, and is not callable")
 
 
+def agent_files(spec: str) -> list[Path]:
+    """The files an agent spec reads (a checkpoint, an SB3 zip, a Python file): a run fingerprints them."""
+    kind, _, rest = spec.partition(":")
+    if kind == "planner" and rest:
+        return [_planner_path(rest)]
+    if kind == "sb3":
+        path = Path(rest.partition(":")[2])
+        return [path] if path.is_file() else []
+    if kind == "callable":
+        source = rest.rpartition(":")[0]
+        return [Path(source)] if source.endswith(".py") and Path(source).is_file() else []
+    return []
+
+
 def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
     """An agent for ``env`` from a spec string (see the module docstring)."""
     if not isinstance(spec, str) or not spec:
@@ -201,7 +282,7 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
         return ScriptedAgent(env, label)
     if kind == "planner":
         if not rest:
-            raise ValueError("agent: planner:<checkpoint.pt>[,key=value...] needs a checkpoint")
+            raise ValueError("agent: planner:<checkpoint.pt or name>[,key=value...] needs a checkpoint")
         return _planner_agent(rest, env, label)
     if kind == "sb3":
         algo, _, path = rest.partition(":")
@@ -212,12 +293,13 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
             raise ValueError(f"agent: expected sb3:<ppo|sac|td3|a2c|ddpg>:<model.zip>, got {spec!r}")
         if not Path(path).is_file():
             raise ValueError(f"agent: {path} does not exist")
-        return SB3Agent(cls.load(path, device="cpu"), label)
-    if kind == "callable":
-        module_name, _, function_name = rest.partition(":")
         try:
-            function = getattr(importlib.import_module(module_name), function_name)
-        except (ImportError, AttributeError, ValueError) as err:
-            raise ValueError(f"agent: cannot import {rest!r} as module:function ({err})") from None
-        return CallableAgent(function, label)
+            model = cls.load(path, device="cpu")
+        except Exception as err:  # SB3 raises zip, key and pickle errors for files it cannot read
+            fault = f"{type(err).__name__}: {err}"
+            raise ValueError(f"agent: {path} is not a readable {algo.upper()} model ({fault})") from None
+        _check_sb3_spaces(model, env, path)
+        return SB3Agent(model, label)
+    if kind == "callable":
+        return CallableAgent(_import_callable(rest), label)
     raise ValueError(f"agent: unknown spec {spec!r}; expected planner:, sb3:, callable:, scripted or random")

@@ -8,9 +8,10 @@ conjugated by g: ``a = act_action(g, policy(act_obs(g^-1, obs)))`` — the data 
 seen from g, and the slice covers a quarter of block headings and push directions (the sidecar's
 histograms show it).
 
-Files: ``<name>.npz`` (arrays, loaded with ``allow_pickle=False``) and ``<name>.json`` (env id and kwargs,
-split, seed, policy, counts, per-episode orientations as JSON group elements, histograms). Both are
-written atomically; loading checks that they agree.
+Files: ``<name>.npz`` holds the arrays and the metadata (env id and kwargs, split, seed, policy, counts,
+per-episode orientations as JSON group elements, histograms) as a JSON string; it is written atomically
+and loaded with ``allow_pickle=False``, and loading checks every shape and value against the env the
+metadata names. ``<name>.npz.json`` is a readable copy of the metadata with the file's SHA-256.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from tqdm import tqdm
 
 import eqenvs  # noqa: F401  (registers the env ids)
-from eqenvs.files import atomic_path, existing_with_sidecar, write_json
+from eqenvs.files import atomic_path, check_output_path, existing_file, json_safe, write_sidecar
 from eqenvs.groups import GroupElement
 from eqenvs.scripted import ScriptedPusher, ScriptedPusher3D
 from eqenvs.splits import get_split
@@ -75,10 +77,56 @@ class Transitions:
         """Per-episode orientations as group elements."""
         return [symmetry.element(m) for m in self.orientation]
 
+    def validate(self, where: str = "data") -> None:
+        """Check shapes, widths, values and metadata against the env the data claims to come from; a fault
+        raises ValueError starting with ``where`` (a file path when loading)."""
+        meta = self.meta
+        env_id = meta.get("env_id") if isinstance(meta, dict) else None
+        if env_id not in ENV_DEFAULTS:
+            raise ValueError(f"{where}: metadata names env {env_id!r}; expected one of {sorted(ENV_DEFAULTS)}")
+        if not isinstance(meta.get("env_kwargs"), dict):
+            raise ValueError(f"{where}: metadata lacks the env kwargs (a JSON object)")
+        n = len(self.obs)
+        if meta.get("transitions") != n:
+            raise ValueError(f"{where}: metadata says {meta.get('transitions')} transitions, the arrays hold {n}")
+        try:
+            symmetry = self.symmetry()
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{where}: cannot build {env_id} with {meta['env_kwargs']} ({err})") from None
+        obs_size, action_size, d = symmetry.obs_layout.size, symmetry.action_layout.size, symmetry.group.dim
+        expected = {"obs": (n, obs_size), "action": (n, action_size), "next_obs": (n, obs_size), "episode": (n,),
+                    "step": (n,), "interior": (n,)}  # fmt: skip
+        for name, shape in expected.items():
+            array = getattr(self, name)
+            if array.shape != shape:
+                raise ValueError(f"{where}: {name!r} has shape {array.shape}; {env_id} needs {shape}")
+        episodes = self.orientation.shape[0] if self.orientation.ndim == 3 else 0
+        if self.orientation.shape != (episodes, d + 1, d + 1):
+            raise ValueError(
+                f"{where}: 'orientation' has shape {self.orientation.shape}; {env_id} needs one homogeneous "
+                f"{d + 1}x{d + 1} matrix per episode, shape (episodes, {d + 1}, {d + 1})"
+            )
+        for name in ("obs", "action", "next_obs", "orientation"):
+            array = getattr(self, name)
+            if array.dtype.kind != "f" or not np.all(np.isfinite(array)):
+                raise ValueError(f"{where}: {name!r} must hold finite floats")
+        for name in ("episode", "step"):
+            if getattr(self, name).dtype.kind not in "iu":
+                raise ValueError(f"{where}: {name!r} must hold integers, got {getattr(self, name).dtype}")
+        if n and (self.episode.min() < 0 or self.episode.max() >= episodes):
+            raise ValueError(f"{where}: episode indices lie outside its {episodes} orientations")
+        for e, m in enumerate(self.orientation):
+            try:
+                symmetry.element(m, f"orientation[{e}]")
+            except ValueError as err:
+                raise ValueError(f"{where}: {err}") from None
+
     def subset(self, mask: np.ndarray) -> Transitions:
-        """The transitions where ``mask`` holds (orientations and metadata kept)."""
+        """The transitions where ``mask`` holds (orientations and metadata kept, counts updated)."""
+        interior = self.interior[mask]
+        meta = {**self.meta, "transitions": len(interior), "interior_transitions": int(interior.sum())}
         return Transitions(self.obs[mask], self.action[mask], self.next_obs[mask], self.episode[mask],
-                           self.step[mask], self.interior[mask], self.orientation, dict(self.meta))  # fmt: skip
+                           self.step[mask], interior, self.orientation, meta)  # fmt: skip
 
     def split_episodes(self, test_fraction: float, seed: int) -> tuple[Transitions, Transitions]:
         """(train, test) by whole episodes, ``test_fraction`` of them held out, chosen by ``seed``."""
@@ -130,12 +178,15 @@ def collect(
     seed: int = 0,
     interior_only: bool = False,
     env_kwargs: dict[str, Any] | None = None,
+    progress: bool = False,
 ) -> Transitions:
     """Run the scripted pusher on ``split``'s orientations; one orientation per episode, drawn from ``seed``.
 
     Episodes end on success or after ``max_steps``. ``interior_only`` drops transitions in which the
     block touches a wall (2D; 3D has no walls).
     """
+    if env_id not in ENV_DEFAULTS:
+        raise ValueError(f"env_id: no scripted policy for {env_id!r}; expected one of {sorted(ENV_DEFAULTS)}")
     for name, value in (("episodes", episodes), ("max_steps", max_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: must be a positive integer, got {value!r}")
@@ -148,7 +199,7 @@ def collect(
     rows: dict[str, list] = {name: [] for name in ARRAYS if name != "orientation"}
     orientations = []
     clearance = getattr(env.unwrapped.scene, "wall_clearance", None)
-    for e in range(episodes):
+    for e in tqdm(range(episodes), desc=f"collect {env_id} on {split!r}", unit="episode", disable=not progress):
         g = sampler.sample(rng)
         back = g.inverse()
         orientations.append(g.matrix if g.has_translation else _homogeneous(g))
@@ -195,43 +246,37 @@ def _homogeneous(g: GroupElement) -> np.ndarray:
 
 
 def save_dataset(data: Transitions, path: str | Path) -> Path:
-    """Write ``path`` (.npz) and its JSON sidecar (same name, .json), each atomically."""
-    path = Path(path)
-    if path.suffix != ".npz":
-        raise ValueError(f"path: a dataset is a .npz file, got {path.name!r}")
+    """Write ``path`` (.npz: the arrays and the metadata as JSON) atomically, then its readable sidecar
+    ``path.json`` (``eqenvs.files.write_sidecar``). The .npz alone is the dataset."""
+    path = check_output_path(path, ".npz", "path")
+    data.validate()
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez_compressed(f, **{name: getattr(data, name) for name in ARRAYS})
-    write_json(path.with_suffix(".json"), data.meta)
+        arrays = {name: getattr(data, name) for name in ARRAYS}
+        np.savez_compressed(f, **arrays, meta=np.array(json.dumps(json_safe(data.meta), allow_nan=False)))
+    write_sidecar(path, data.meta)
     return path
 
 
 def load_dataset(path: str | Path) -> Transitions:
     """Read a dataset written by ``save_dataset``; a missing, corrupted or inconsistent file raises ValueError."""
-    path, sidecar = existing_with_sidecar(path, "a dataset")
+    path = existing_file(path, "path", "a .npz dataset written by `python -m agents collect`")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, EOFError) as err:  # zip or array format errors
+    except (OSError, ValueError, EOFError) as err:  # zip or array format errors (pickled arrays included)
         raise ValueError(f"path: {path} is not a readable .npz dataset ({err})") from None
-    try:
-        meta = json.loads(sidecar.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"path: {sidecar} is not a readable JSON sidecar ({err})") from None
-    missing = [name for name in ARRAYS if name not in arrays]
+    missing = [name for name in (*ARRAYS, "meta") if name not in arrays]
     if missing:
-        raise ValueError(f"path: {path} lacks the arrays {missing}")
-    n = len(arrays["obs"])
-    for name in ARRAYS:
-        if name != "orientation" and len(arrays[name]) != n:
-            raise ValueError(f"path: {path} has {len(arrays[name])} rows of {name!r} but {n} observations")
-    if not isinstance(meta, dict) or meta.get("transitions") != n or "env_id" not in meta:
-        raise ValueError(f"path: {sidecar} does not describe {path} ({n} transitions)")
-    if n and (arrays["episode"].min() < 0 or arrays["episode"].max() >= len(arrays["orientation"])):
-        raise ValueError(f"path: {path} has episode indices outside its {len(arrays['orientation'])} orientations")
-    for name in ("obs", "action", "next_obs", "orientation"):
-        if not np.all(np.isfinite(arrays[name])):
-            raise ValueError(f"path: {path} has non-finite values in {name!r}")
-    return Transitions(**{name: arrays[name] for name in ARRAYS}, meta=meta)
+        raise ValueError(f"path: {path} lacks the arrays {missing} (not a dataset written by save_dataset)")
+    try:
+        meta = json.loads(str(arrays.pop("meta")))
+    except (TypeError, json.JSONDecodeError) as err:
+        raise ValueError(f"path: {path} holds unreadable metadata ({err})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"path: {path} holds metadata that is not a JSON object")
+    data = Transitions(**{name: arrays[name] for name in ARRAYS}, meta=meta)
+    data.validate(f"path: {path}")
+    return data
 
 
 def angle_of(g: GroupElement) -> float:

@@ -1,6 +1,6 @@
 """The quick end-to-end showcase: a scripted pusher across orientations, as labelled mosaic videos.
 
-    python -m agents.demo     # videos/showcase_push.mp4 and videos/showcase_ladder3d.mp4 (+ GIFs), two tables
+    python -m agents demo     # videos/showcase_push.mp4 and videos/showcase_ladder3d.mp4 (+ GIFs), two tables
 
 EqPushT-v0, at slice and held-out orientations g: the same seeded episode runs twice in frame mode:
 
@@ -18,11 +18,9 @@ from the exact frame-mode trajectory printed per rung, the world camera's view w
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -30,31 +28,9 @@ import gymnasium as gym
 import numpy as np
 
 import eqenvs
-from agents.cli import add_config_arguments, config_from_args
+from agents.config import DemoConfig
 from eqenvs.scripted import ScriptedPusher
 from eqenvs.video import mosaic, write_video
-
-
-@dataclass(frozen=True)
-class DemoConfig:
-    task: str = "push"
-    """EqPushT-v0 task: push | pose | pusht."""
-    seed: int = 0
-    """Episode seed (same canonical episode at every orientation)."""
-    slice_angles: tuple[float, ...] = (0.0, 30.0, 60.0)
-    """Orientations from the training slice [0, 90) degrees."""
-    heldout_angles: tuple[float, ...] = (90.0, 150.0, 210.0, 270.0, 330.0)
-    """Held-out orientations (outside the slice), degrees."""
-    steps: int = 120
-    """Episode length cap (the env's own limit is 300)."""
-    tile: int = 256
-    """Side of each mosaic tile in px (a multiple of 16)."""
-    gif_tile: int = 128
-    """Tile side of the small GIFs for the README (0: no GIF)."""
-    steps_3d: int = 60
-    """Steps of the EqPushT3D-v0 ladder showcase (0: skip it)."""
-    out: str = "videos"
-    """Output folder."""
 
 
 def run_episode(env: gym.Env, policy: ScriptedPusher | None, actions=None, seed: int = 0, steps: int = 300,
@@ -155,8 +131,8 @@ def _write(out: Path, name: str, streams: list, labels: list, cols: int, config:
         print(f"wrote {gif}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    config = _parse(argv)
+def run(config: DemoConfig) -> int:
+    """The showcase; exit code 1 if frame mode misses its exactness contract."""
     started = time.perf_counter()
     out = Path(config.out)
     worst_2d, streams, labels, colors = orbit_2d(config)
@@ -164,18 +140,17 @@ def main(argv: list[str] | None = None) -> int:
     ok = worst_2d <= 1e-9
     if config.steps_3d:
         worst_3d, streams, labels = ladder_3d(config)
-        print(
-            f"physics-mode flatness on the ladder: max deviation {worst_3d:.2e} m (frame mode: exact by construction)"
-        )
+        print(f"physics-mode flatness on the ladder: max deviation {worst_3d:.2e} m (frame mode: exact by "
+              "construction)")  # fmt: skip
         _write(out, "showcase_ladder3d", streams, labels, 3, config)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0 if ok else 1
 
 
-def _parse(argv: list[str] | None) -> DemoConfig:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_config_arguments(parser, DemoConfig)
-    return config_from_args(DemoConfig, parser.parse_args(argv))
+def main(argv: list[str] | None = None) -> int:
+    from agents.__main__ import parse
+
+    return run(parse(argv, {"demo": DemoConfig}, prog="python -m agents demo"))
 
 
 if __name__ == "__main__":

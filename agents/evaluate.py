@@ -86,7 +86,8 @@ def bins_of(data: Transitions, symmetry: Symmetry, seed: int = 0) -> list[dict[s
 
 
 def _tensor(a: np.ndarray, like: WorldModel) -> torch.Tensor:
-    return torch.tensor(a, dtype=next(like.parameters()).dtype)
+    first = next(like.parameters())
+    return torch.tensor(a, dtype=first.dtype, device=first.device)
 
 
 @torch.no_grad()

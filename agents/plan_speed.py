@@ -1,9 +1,11 @@
 """Planning speed: one MPPI plan with the 2D VN latent model against torch's matmul at the same shapes, and
 batched against one-by-one evaluation of orientations.
 
-    python -m agents plan-speed            # about a minute (torch.compile takes ~40 s once)
+    python -m agents plan-speed            # about 2 minutes (torch.compile takes ~40 s once)
 
-* ms per plan (300 samples x horizon 20 x 6 iterations), eager and with ``torch.compile`` of the rollout;
+* ms per plan (300 samples x horizon 20 x 6 iterations) with 1 and 2 torch threads, on an idle machine and
+  beside one CPU-bound process (a busy machine: torch's thread pool collapses there);
+* eager and with ``torch.compile`` of the rollout, one thread;
 * the matmul floor: every matrix product of one plan (shapes recorded by the profiler) replayed with
   ``torch.mm`` alone; FLOP-rate ratio = floor time / plan time (the same FLOPs), target >= 0.5;
 * batched evaluation: one benchmark task at several orientations, planned in one batch vs one by one.
@@ -11,10 +13,14 @@ batched against one-by-one evaluation of orientations.
 
 from __future__ import annotations
 
-import argparse
+import os
+import platform
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import gymnasium as gym
@@ -22,6 +28,7 @@ import numpy as np
 import torch
 
 import eqenvs  # noqa: F401  (registers the env ids)
+from agents.config import PlanSpeedConfig
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
 from agents.world_models import build_model
 
@@ -54,7 +61,22 @@ def _matmul_shapes(planner: MPCPlanner, obs: np.ndarray) -> list[tuple[int, int,
     return shapes
 
 
-def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6, seed: int = 0) -> dict[str, Any]:
+@contextmanager
+def _busy_core() -> Iterator[None]:
+    """One CPU-bound process running beside the measurement (what a busy machine looks like to torch)."""
+    process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # let it start spinning
+        yield
+    finally:
+        process.kill()
+        process.wait()
+
+
+def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6, seed: int = 0,
+            thread_counts: tuple[int, ...] = (1, 2), busy: bool = True) -> dict[str, Any]:  # fmt: skip
+    """Every figure of the module docstring; the thread count is restored afterwards."""
+    threads_before = torch.get_num_threads()
     env = gym.make("EqPushT-v0", task="push")
     symmetry = env.unwrapped.symmetry
     torch.manual_seed(seed)
@@ -66,21 +88,33 @@ def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6
         planner.reset(0)
         planner.plan(obs)
 
-    eager = _median_seconds(plan, repeats)
-    shapes = _matmul_shapes(planner, obs)
-    flops = sum(2.0 * m * k * n for m, k, n in shapes)
-    operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
-    floor = _median_seconds(lambda: [torch.mm(a, b) for a, b in operands], repeats)
-    result = {"gflop_per_plan": flops / 1e9, "matmul_floor_ms": 1e3 * floor, "eager_ms": 1e3 * eager,
-              "eager_flop_rate_ratio": floor / eager, "matmul_gflops": flops / floor / 1e9}  # fmt: skip
-    if compile_model:
-        started = time.perf_counter()
-        model.rollout = torch.compile(model.rollout, dynamic=False)
-        plan()
-        result["compile_seconds"] = time.perf_counter() - started
-        compiled = _median_seconds(plan, repeats)
-        result.update(compiled_ms=1e3 * compiled, compiled_flop_rate_ratio=floor / compiled)
-    result.update(_batched_speedup(orientations, seed))
+    result: dict[str, Any] = {"threads": {}}
+    try:
+        for n in thread_counts:
+            torch.set_num_threads(n)
+            entry = {"idle_ms": 1e3 * _median_seconds(plan, repeats)}
+            if busy:
+                with _busy_core():
+                    entry["busy_ms"] = 1e3 * _median_seconds(plan, repeats)
+            result["threads"][str(n)] = entry
+        torch.set_num_threads(1)
+        eager = _median_seconds(plan, repeats)
+        shapes = _matmul_shapes(planner, obs)
+        flops = sum(2.0 * m * k * n for m, k, n in shapes)
+        operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
+        floor = _median_seconds(lambda: [torch.mm(a, b) for a, b in operands], repeats)
+        result.update(gflop_per_plan=flops / 1e9, matmul_floor_ms=1e3 * floor, eager_ms=1e3 * eager,
+                      eager_flop_rate_ratio=floor / eager, matmul_gflops=flops / floor / 1e9)  # fmt: skip
+        if compile_model:
+            started = time.perf_counter()
+            model.rollout = torch.compile(model.rollout, dynamic=False)
+            plan()
+            result["compile_seconds"] = time.perf_counter() - started
+            compiled = _median_seconds(plan, repeats)
+            result.update(compiled_ms=1e3 * compiled, compiled_flop_rate_ratio=floor / compiled)
+        result.update(_batched_speedup(orientations, seed))
+    finally:
+        torch.set_num_threads(threads_before)
     return result
 
 
@@ -97,7 +131,7 @@ def _batched_speedup(orientations: int, seed: int) -> dict[str, float]:
         data = collect("EqPushT-v0", episodes=4, max_steps=10, seed=seed)
         model, _ = train(data, TrainConfig(model="vn_explicit", epochs=1))
         checkpoint = save_checkpoint(model, Path(folder) / "m.pt", data.env_id, data.meta["env_kwargs"])
-        angles = ",".join(f"{360 * k / orientations:g}" for k in range(orientations))
+        angles = ",".join(f"{360 * k / orientations:g}deg" for k in range(orientations))
         times = {}
         for batched in (True, False):
             config = BenchConfig(agent=f"planner:{checkpoint}", orientations=angles, tasks=1, max_steps=15,
@@ -109,24 +143,32 @@ def _batched_speedup(orientations: int, seed: int) -> dict[str, float]:
             "batched_speedup": times[False] / times[True]}  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agents plan-speed", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile measurement")
-    parser.add_argument("--orientations", type=int, default=6)
-    args = parser.parse_args(argv)
-    r = measure(args.repeats, not args.no_compile, args.orientations)
-    print(f"one MPPI plan, 300 samples x 20 steps x 6 iterations, 2D VN latent model: {r['gflop_per_plan']:.2f} GFLOP")
-    print(f"  matmul floor (the same products, torch.mm alone): {r['matmul_floor_ms']:7.1f} ms "
-          f"({r['matmul_gflops']:.0f} GFLOP/s)")  # fmt: skip
-    ratio = r["eager_flop_rate_ratio"]
-    print(f"  eager:    {r['eager_ms']:7.1f} ms per plan  FLOP-rate ratio {ratio:.2f}  (target >= 0.5)")
+def run(config: PlanSpeedConfig) -> dict[str, Any]:
+    """Measure and print (``python -m agents plan-speed``)."""
+    r = measure(config.repeats, config.compile, config.orientations, thread_counts=config.thread_counts,
+                busy=config.busy)  # fmt: skip
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}")
+    print("one MPPI plan, 300 samples x 20 steps x 6 iterations, 2D VN latent model:")
+    for n, entry in r["threads"].items():
+        busy = f"   beside a busy process {entry['busy_ms']:7.1f} ms" if "busy_ms" in entry else ""
+        print(f"  {n} torch thread(s): idle {entry['idle_ms']:7.1f} ms{busy}")
+    print(f"  {r['gflop_per_plan']:.2f} GFLOP; matmul floor (the same products, torch.mm alone, 1 thread): "
+          f"{r['matmul_floor_ms']:7.1f} ms ({r['matmul_gflops']:.0f} GFLOP/s)")  # fmt: skip
+    print(f"  eager, 1 thread:    {r['eager_ms']:7.1f} ms per plan  FLOP-rate ratio {r['eager_flop_rate_ratio']:.2f}"
+          "  (target >= 0.5)")  # fmt: skip
     if "compiled_ms" in r:
-        print(f"  compiled: {r['compiled_ms']:7.1f} ms per plan  FLOP-rate ratio {r['compiled_flop_rate_ratio']:.2f}"
-              f"  (torch.compile took {r['compile_seconds']:.0f} s once)")  # fmt: skip
+        ratio, seconds = r["compiled_flop_rate_ratio"], r["compile_seconds"]
+        print(f"  compiled, 1 thread: {r['compiled_ms']:7.1f} ms per plan  FLOP-rate ratio {ratio:.2f}  "
+              f"(torch.compile took {seconds:.0f} s once)")  # fmt: skip
     print(f"batched evaluation of {r['orientations']} orientations: {r['batched_seconds']:.1f} s vs one by one "
           f"{r['one_by_one_seconds']:.1f} s: speed-up x{r['batched_speedup']:.2f}  (aim >= 1.5)")  # fmt: skip
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    from agents.__main__ import parse
+
+    run(parse(argv, {"plan-speed": PlanSpeedConfig}, prog="python -m agents plan-speed"))
     return 0
 
 

@@ -119,7 +119,7 @@ class PushCost:
         behind = block - self.standoff * direction
         cost = cost + self.shaping * torch.sqrt(((pusher - behind) ** 2).sum(-1))
         horizon = states.shape[-2]
-        weights = torch.linspace(0.5, 1.0, horizon, dtype=states.dtype)
+        weights = torch.linspace(0.5, 1.0, horizon, dtype=states.dtype, device=states.device)
         weights[-1] = self.terminal
         return (cost * weights).sum(-1)
 
@@ -129,7 +129,8 @@ class MPCPlanner:
     predicted observations (explicit models) or latents that ``decode`` reads out (latent models).
 
     ``plan(obs)`` takes a batch (B, D) and returns actions (B, A); ``reset(seed)`` starts an episode (new
-    noise stream, no warm start). Float64 end to end when the model is float64.
+    noise stream, no warm start). Float64 end to end when the model is float64; on the model's device (the
+    noise is drawn on the CPU and moved, so a plan does not depend on the device's random generator).
     """
 
     def __init__(self, model: WorldModel, cost: Any, config: PlannerConfig | None = None):
@@ -138,6 +139,7 @@ class MPCPlanner:
         self.model, self.cost = model, cost
         self.config = config or PlannerConfig()
         self.dtype = next(model.parameters()).dtype
+        self.device = next(model.parameters()).device
         self.layout = model.symmetry.obs_layout
         self.dim = model.action_dim
         self._warm: tuple[torch.Tensor, torch.Tensor | None] | None = None  # (mean in a frame, that frame)
@@ -151,18 +153,19 @@ class MPCPlanner:
         c = self.config
         # one draw per plan iteration shared by the whole batch: common random numbers across orientations
         eps = torch.randn(c.samples, c.horizon, self.dim, generator=self.generator, dtype=torch.float64)
-        return eps.to(self.dtype).expand(batch, -1, -1, -1)  # (B, N, H, A)
+        return eps.to(self.device, self.dtype).expand(batch, -1, -1, -1)  # (B, N, H, A); drawn on the CPU
 
     @torch.no_grad()
     def plan(self, obs: Any) -> np.ndarray:
         c = self.config
-        obs = torch.as_tensor(np.asarray(obs), dtype=self.dtype)
+        obs = torch.as_tensor(np.asarray(obs), dtype=self.dtype, device=self.device)
         if obs.ndim == 1:
             obs = obs[None]
         batch = obs.shape[0]
         frame = observation_frame(obs, self.layout) if c.equivariant else None  # (B, d, d)
         mean = self._warm_start(batch)
-        std = torch.full((batch, c.horizon, 1 if c.equivariant else self.dim), c.init_std, dtype=self.dtype)
+        std = torch.full((batch, c.horizon, 1 if c.equivariant else self.dim), c.init_std, dtype=self.dtype,
+                         device=self.device)  # fmt: skip
         z = self.model.encode(obs)
         for _ in range(c.iterations):
             eps = self._noise(batch)
@@ -174,7 +177,7 @@ class MPCPlanner:
             mean, std = self._refit(actions, costs)
         self._keep(torch.cat([mean[:, 1:], torch.zeros_like(mean[:, :1])], dim=1), frame)  # warm start: shift
         first = admissible(mean[:, 0]) if c.equivariant else mean[:, 0].clamp(-1.0, 1.0)
-        return first.numpy()
+        return first.cpu().numpy()
 
     def _keep(self, mean: torch.Tensor, frame: torch.Tensor | None) -> None:
         """Store the shifted plan for the next call: in the observation frame, rounded to float32.
@@ -192,7 +195,7 @@ class MPCPlanner:
 
     def _warm_start(self, batch: int) -> torch.Tensor:
         if self._warm is None or self._warm[0].shape[0] != batch:
-            return torch.zeros(batch, self.config.horizon, self.dim, dtype=self.dtype)
+            return torch.zeros(batch, self.config.horizon, self.dim, dtype=self.dtype, device=self.device)
         mean, frame = self._warm
         return mean if frame is None else torch.einsum("bij,bhj->bhi", frame, mean)
 

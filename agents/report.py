@@ -16,14 +16,15 @@ checkpoints under ``<out>/seed<s>/``.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
+from agents.config import ReportConfig
 from agents.data import collect, save_dataset
 from agents.evaluate import HORIZONS, bins_of, delta_eq, evaluate_model
 from agents.train import TrainConfig, init_model, save_checkpoint, train
@@ -44,24 +45,6 @@ STRESS = {  # baseline variants, each one flag of TrainConfig
 TEST_FRACTION = 0.2
 
 
-@dataclass(frozen=True)
-class ReportConfig:
-    env: str = "EqPushT-v0"
-    """EqPushT-v0 or EqPushT3D-v0."""
-    preset: str = "quick"
-    """quick (1 seed, small budget) or full (5 seeds, stress tests)."""
-    seeds: int = 0
-    """Number of seeds (0: the preset's)."""
-    out: str = "runs/report"
-    """Output folder."""
-
-    def __post_init__(self) -> None:
-        if self.preset not in PRESETS:
-            raise ValueError(f"preset: {self.preset!r} is not one of {sorted(PRESETS)}")
-        if self.seeds < 0:
-            raise ValueError(f"seeds: must be >= 0, got {self.seeds}")
-
-
 def _train_and_evaluate(name: str, overrides: dict[str, Any], train_data, test_data, bins, seed: int,
                         epochs: int, folder: Path) -> dict[str, Any]:  # fmt: skip
     config = TrainConfig(epochs=epochs, seed=seed, **{"model": name, **overrides})
@@ -75,13 +58,17 @@ def _train_and_evaluate(name: str, overrides: dict[str, Any], train_data, test_d
     return {**result, "delta_eq_init": at_init, "train_seconds": seconds, "final_loss": history["loss"][-1]}
 
 
-def run_report(config: ReportConfig, log=print) -> dict[str, Any]:
-    """Run the whole report; ``log`` receives progress lines. Returns the report dict (also written as JSON)."""
+def run_report(config: ReportConfig, log=None, progress: bool = True) -> dict[str, Any]:
+    """Run the whole report with a progress bar (models trained, ETA); ``log`` receives a line per model
+    (default: printed above the bar). Returns the report dict (also written as JSON)."""
     preset = PRESETS[config.preset]
     seeds = config.seeds or preset["seeds"]
     out = Path(config.out)
+    log = tqdm.write if log is None else log
     started = time.perf_counter()
     runs: dict[str, list[dict[str, Any]]] = {}
+    jobs = seeds * len(MODELS) + (len(STRESS) if preset["stress"] else 0)
+    bar = tqdm(total=jobs, desc=f"report {config.env} {config.preset}", unit="model", disable=not progress)
     for seed in range(seeds):
         folder = out / f"seed{seed}"
         t0 = time.perf_counter()
@@ -95,12 +82,15 @@ def run_report(config: ReportConfig, log=print) -> dict[str, Any]:
         if preset["stress"] and seed == 0:
             variants.update(STRESS)
         for name, overrides in variants.items():
+            bar.set_postfix_str(f"seed {seed} {name}")
             model_name = overrides.get("model", name)
             result = _train_and_evaluate(model_name, {k: v for k, v in overrides.items() if k != "model"},
                                          train_data, test_data, bins, seed, preset["epochs"], folder)  # fmt: skip
             runs.setdefault(name, []).append({"seed": seed, **result})
             log(f"  {name:20s} seen relMSE {result['seen_relmse']:.4f}  OOD x{result['ood_factor']:.2f}  "
                 f"({result['train_seconds']:.1f} s)")  # fmt: skip
+            bar.update()
+    bar.close()
     report = {
         "config": asdict(config), "preset": preset, "env": config.env, "seconds": time.perf_counter() - started,
         "command": f"python -m agents report --env {config.env} --preset {config.preset}"
@@ -185,19 +175,6 @@ def _targets(config: ReportConfig, runs: dict[str, list[dict[str, Any]]]) -> dic
     r = s["mlp_explicit"]["rollout_residual_float32"]
     targets[f"mlp_explicit H-step residual grows with H (H={longest} / H=1 > 1)"] = _at_least(r[longest] / r["1"], 1.0)
     return targets
-
-
-def rewrite(folder: str | Path) -> dict[str, Any]:
-    """Recompute the summary, targets, text and plot of ``<folder>/report.json`` from its per-seed runs
-    (no training): for reports written before a change to how they are summarised."""
-    folder = Path(folder)
-    report = json.loads((folder / "report.json").read_text())
-    config = ReportConfig(**report["config"])
-    quick = report["targets"].get("quick preset <= 60 s")
-    report["summary"], report["targets"] = _summary(report["runs"]), _targets(config, report["runs"])
-    report["targets"]["quick preset <= 60 s"] = quick
-    _write(report, folder)
-    return report
 
 
 def _write(report: dict[str, Any], folder: Path) -> str:

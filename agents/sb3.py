@@ -3,19 +3,21 @@
     python -m agents sb3 --algo ppo --env EqPushT-v0 --task push --steps 100000 --out runs/ppo_push.zip
 
 The env is ``SampleOrientation(gym.make(env, task=...), split="slice")``: a fresh slice orientation every
-episode. The saved model is an agent for the benchmark: ``eqbench --agent sb3:ppo:runs/ppo_push.zip``.
+episode. Training shows SB3's progress bar (steps, ETA). The saved model is an agent for the benchmark:
+``eqbench --agent sb3:ppo:runs/ppo_push.zip``; its ``.zip.json`` sidecar records the env and kwargs it was
+trained on.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 
 import eqenvs  # noqa: F401  (registers the env ids)
-from eqenvs.files import atomic_path
+from agents.config import SB3Config
+from eqenvs.files import atomic_path, write_sidecar
 from eqenvs.wrappers import SampleOrientation
 
 __all__ = ["ALGORITHMS", "train_sb3"]
@@ -23,26 +25,25 @@ __all__ = ["ALGORITHMS", "train_sb3"]
 ALGORITHMS = ("ppo", "sac")
 
 
-def train_sb3(algo: str, env_id: str = "EqPushT-v0", task: str = "push", steps: int = 100_000, seed: int = 0,
-              out: str | Path = "runs/sb3.zip", max_episode_steps: int = 100) -> dict[str, Any]:  # fmt: skip
-    """Train ``algo`` on the slice; save the model atomically to ``out`` (.zip). Returns timing and path."""
-    if algo not in ALGORITHMS:
-        raise ValueError(f"algo: {algo!r} is not one of {ALGORITHMS}")
-    if steps < 1:
-        raise ValueError(f"steps: must be >= 1, got {steps}")
-    out = Path(out)
-    if out.suffix != ".zip":
-        raise ValueError(f"out: an SB3 model is a .zip file, got {out.name!r}")
+def train_sb3(config: SB3Config) -> dict[str, Any]:
+    """Train ``config.algo`` on the slice; save the model atomically to ``config.out`` (.zip) with a sidecar.
+    Returns timing and path."""
     from stable_baselines3 import PPO, SAC
 
-    env = SampleOrientation(gym.make(env_id, task=task, max_episode_steps=max_episode_steps), split="slice", seed=seed)
-    if algo == "ppo":
-        model = PPO("MlpPolicy", env, seed=seed, device="cpu", n_steps=1024, batch_size=256, learning_rate=3e-4)
+    env_kwargs = {"task": config.task}
+    env = gym.make(config.env, max_episode_steps=config.max_episode_steps, **env_kwargs)
+    env = SampleOrientation(env, split="slice", seed=config.seed)
+    if config.algo == "ppo":
+        model = PPO("MlpPolicy", env, seed=config.seed, device="cpu", n_steps=1024, batch_size=256, learning_rate=3e-4)
     else:
-        model = SAC("MlpPolicy", env, seed=seed, device="cpu", learning_starts=1000, batch_size=256)
+        model = SAC("MlpPolicy", env, seed=config.seed, device="cpu", learning_starts=1000, batch_size=256)
     started = time.perf_counter()
-    model.learn(total_timesteps=steps)
-    with atomic_path(out) as tmp:
+    model.learn(total_timesteps=config.steps, progress_bar=config.progress)
+    seconds = time.perf_counter() - started
+    with atomic_path(config.out) as tmp:
         model.save(tmp)
-    return {"algo": algo, "env": env_id, "task": task, "steps": steps, "seconds": time.perf_counter() - started,
-            "path": str(out)}  # fmt: skip
+    meta = {"algo": config.algo, "env_id": config.env, "env_kwargs": env_kwargs, "split": "slice",
+            "steps": config.steps, "seed": config.seed, "max_episode_steps": config.max_episode_steps,
+            "seconds": seconds, "threads": config.threads}  # fmt: skip
+    write_sidecar(config.out, meta)
+    return {**meta, "path": str(config.out)}

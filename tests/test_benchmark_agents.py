@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import gymnasium as gym
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 import eqenvs  # noqa: F401
 from agents import benchmark as bench
 from agents.agents import CallableAgent, PlannerAgent, RandomAgent, SB3Agent, ScriptedAgent, as_agent, make_agent
+from agents.benchmark import run as bench_run
 from agents.data import collect
 from agents.train import TrainConfig, save_checkpoint, train
 
@@ -36,9 +38,13 @@ def checkpoints(tmp_path_factory):
 
 
 def config(tmp_path, agent, **kw):
-    values = {"agent": agent, "orientations": "0,90,200", "tasks": 2, "max_steps": 6, "videos": 0,
-              "out": str(tmp_path / "bench"), "video_dir": str(tmp_path / "videos")}  # fmt: skip
+    values = {"agent": agent, "orientations": "0deg,90deg,200deg", "tasks": 2, "max_steps": 6, "videos": 0,
+              "out": str(tmp_path / "bench")}  # fmt: skip
     return bench.BenchConfig(**{**values, **kw})
+
+
+def rows_of(folder):
+    return [json.loads(line) for line in (folder / "rows.jsonl").read_text().splitlines()]
 
 
 def test_adapters(tmp_path, checkpoints):
@@ -96,42 +102,98 @@ def test_bad_planner_options(checkpoints):
         make_agent(f"planner:{checkpoints['vn_explicit']},fast", env)
     with pytest.raises(ValueError, match="EqPushT-v0, not EqPushT3D-v0"):
         make_agent(f"planner:{checkpoints['vn_explicit']}", gym.make("EqPushT3D-v0"))
+    # issue: equivariant=ture silently chose the plain planner; one parser, unknown values are errors
+    with pytest.raises(ValueError, match="agent: planner option equivariant: expected true or false, got 'ture'"):
+        make_agent(f"planner:{checkpoints['vn_explicit']},equivariant=ture", env)
+    for text, value in (("false", False), ("0", False), ("No", False), ("on", True)):
+        agent = make_agent(f"planner:{checkpoints['vn_explicit']},equivariant={text}", env)
+        assert agent.planner.config.equivariant is value
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fault"),
+    [({"action_type": "absolute"}, "action"), ({"obs_type": "pixels"}, "obs_type")],
+)
+def test_a_planner_refuses_an_env_it_was_not_trained_for(tmp_path, checkpoints, kwargs, fault):
+    """Issue: on absolute actions eqbench exited 0 and wrote rows; on pixels an IndexError traceback."""
+    cfg = config(tmp_path, f"planner:{checkpoints['vn_explicit']},{PLANNER}", env_kwargs=kwargs)
+    with pytest.raises(ValueError, match=f"agent: this env differs .*{fault}"):
+        bench.run_benchmark(cfg, progress=False)
+    assert not (tmp_path / "bench").exists()
+
+
+def test_an_sb3_model_refuses_other_spaces(tmp_path):
+    from stable_baselines3 import PPO
+
+    model = PPO("MlpPolicy", gym.make("EqPushT-v0", task="push"), n_steps=32, batch_size=16, n_epochs=1, device="cpu")
+    model.save(tmp_path / "ppo.zip")
+    with pytest.raises(ValueError, match="other spaces: actions"):
+        make_agent(f"sb3:ppo:{tmp_path / 'ppo.zip'}", gym.make("EqPushT-v0", action_type="absolute"))
+    (tmp_path / "junk.zip").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a readable PPO model"):
+        make_agent(f"sb3:ppo:{tmp_path / 'junk.zip'}", gym.make("EqPushT-v0"))
+
+
+def test_callable_agents_from_the_users_folder_or_a_file(tmp_path, monkeypatch):
+    """Issue: callable:mymodule:act failed from the user's own folder (console scripts do not import from it)."""
+    (tmp_path / "my_policy_module.py").write_text("import numpy as np\ndef act(obs):\n    return np.ones(2) / 2\n"
+                                                 "def two(obs, other):\n    return obs\n")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    env = gym.make("EqPushT-v0", task="push")
+    obs, _ = env.reset(seed=0)
+    assert np.array_equal(make_agent("callable:my_policy_module:act", env).act(obs), [0.5, 0.5])
+    assert np.array_equal(make_agent(f"callable:{tmp_path / 'my_policy_module.py'}:act", env).act(obs), [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"agent: two\(obs, other\) cannot be called as f\(obs\)"):
+        make_agent("callable:my_policy_module:two", env)
+    with pytest.raises(ValueError, match=r"callable:<module or file\.py>:<function>"):
+        make_agent("callable:act", env)
 
 
 def test_benchmark_rows_summary_videos_and_exact_closed_loops(tmp_path, checkpoints):
     cfg = config(tmp_path, f"planner:{checkpoints['vn_explicit']},{PLANNER},dtype=float64", videos=1)
     summary = bench.run_benchmark(cfg, progress=False)
-    rows = [json.loads(line) for line in (tmp_path / "bench" / "rows.jsonl").read_text().splitlines()]
+    out = tmp_path / "bench"
+    rows = rows_of(out)
     assert len(rows) == 6 and {r["orientation"] for r in rows} == {"0deg", "90deg", "200deg"}
-    assert (tmp_path / "bench" / "rows.csv").read_text().count("\n") == 7
-    assert (tmp_path / "bench" / "polar.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "rows.csv").read_text().count("\n") == 7
+    assert (out / "plot.png").read_bytes()[:4] == b"\x89PNG"
     # the equivariant agent in float64: every paired difference vanishes, the closed loop is exact
-    assert max(r["residual"] for r in rows) < 1e-9
-    assert all(v == 0 for v in summary["max_abs_paired_difference"].values())
-    videos = sorted(p.name for p in (tmp_path / "videos" / "bench").iterdir())
-    assert "task0_mosaic.mp4" in videos and len(videos) == 4
-    assert all(("success" in v or "failure" in v) for v in videos if v != "task0_mosaic.mp4")
-    assert summary["orientations"]["200deg"]["split"] == "heldout"
-    mean, low, high = summary["orientations"]["0deg"]["mean_ci"]["pos_error"]
-    assert low <= mean <= high
+    assert max(r["residual"] for r in rows) < 1e-12
+    assert all(v == 0 for v in summary["exactness"]["max_abs_paired_difference"].values())
+    # videos under <out>/videos, named so they sort in the run's order, the split in the mosaic's labels
+    videos = sorted(p.name for p in (out / "videos").iterdir())
+    assert videos[-1] == "task000_mosaic.mp4" and len(videos) == 4
+    assert [v.split("_")[1:3] for v in videos[:3]] == [["0", "0deg"], ["1", "90deg"], ["2", "200deg"]]
+    assert summary["orientations"]["200deg"]["split"] == "heldout" and summary["seen"] == ["0deg"]
+    # named estimates; success has a Wilson interval that never collapses (2 tasks: wide)
+    success = summary["orientations"]["0deg"]["success"]
+    assert set(success) == {"mean", "low", "high", "n", "method"} and success["method"] == "wilson"
+    assert success["high"] - success["low"] > 0.5
+    error = summary["orientations"]["0deg"]["pos_error"]
+    assert error["low"] <= error["mean"] <= error["high"] and summary["unit"] == "px"
+    head = summary["headline"]
+    assert head["difference"]["mean"] == 0.0 and head["difference"]["low"] < 0 < head["difference"]["high"]
+    assert head["p_value"] == 1.0 and "paired by task" in head["definition"]
+    assert summary["schema_version"] == bench.SCHEMA_VERSION == 2
+    assert "NaN" not in (out / "summary.json").read_text()
     # the comparison table reads the run back from disk: one line for it, exact figures included
-    table = bench.format_comparison([bench.load_summary(tmp_path / "bench")]).splitlines()
-    line = next(row for row in table if row.startswith(summary["label"][:36]))
+    table = bench.format_comparison([bench.load_summary(out)]).splitlines()
+    line = next(row for row in table if row.startswith(summary["label"][:34]))
     paired, residual = line.split()[-3:-1]
-    assert paired == "0" and float(residual) < 1e-9
+    assert paired == "0" and float(residual) < 1e-12
 
 
 def test_the_plain_planner_is_not_exact(tmp_path, checkpoints):
     cfg = config(tmp_path, f"planner:{checkpoints['vn_explicit']},{PLANNER},dtype=float64,equivariant=false")
     bench.run_benchmark(cfg, progress=False)
-    rows = [json.loads(line) for line in (tmp_path / "bench" / "rows.jsonl").read_text().splitlines()]
-    assert max(r["residual"] for r in rows) > 1e-6
+    assert max(r["residual"] for r in rows_of(tmp_path / "bench")) > 1e-6
 
 
 def test_resume_after_interruption_and_determinism(tmp_path, checkpoints, monkeypatch):
     spec = f"planner:{checkpoints['mlp_explicit']},{PLANNER},equivariant=false"
     calls = []
-    original = bench._run_task
+    original = bench_run.run_task
 
     def interrupted(config, agent, envs, task, record):
         calls.append(task)
@@ -139,47 +201,64 @@ def test_resume_after_interruption_and_determinism(tmp_path, checkpoints, monkey
             raise KeyboardInterrupt  # killed during the second task
         return original(config, agent, envs, task, record)
 
-    monkeypatch.setattr(bench, "_run_task", interrupted)
+    monkeypatch.setattr(bench_run, "run_task", interrupted)
     with pytest.raises(KeyboardInterrupt):
         bench.run_benchmark(config(tmp_path, spec), progress=False)
     rows_path = tmp_path / "bench" / "rows.jsonl"
     assert len(rows_path.read_text().splitlines()) == 3  # the first task, complete; nothing of the second
     bench.run_benchmark(config(tmp_path, spec), progress=False)
     assert calls == [0, 1, 1]  # the rerun skipped the finished task
-    rows = [json.loads(line) for line in rows_path.read_text().splitlines()]
+    rows = rows_of(tmp_path / "bench")
     assert len(rows) == 6 and len({(r["orientation"], r["task"]) for r in rows}) == 6
-    fresh = bench.run_benchmark(config(tmp_path, spec, out=str(tmp_path / "again")), progress=False)
-    again = [json.loads(line) for line in (tmp_path / "again" / "rows.jsonl").read_text().splitlines()]
+    bench.run_benchmark(config(tmp_path, spec, out=str(tmp_path / "again"), threads=2), progress=False)
     strip = lambda rs: [{k: v for k, v in r.items() if k != "plan_ms"} for r in rs]  # noqa: E731
-    assert strip(again) == strip(rows)  # same seed, same rows
-    assert fresh["success_rate"] is not None
+    assert strip(rows_of(tmp_path / "again")) == strip(rows)  # same seed, same rows (threads do not matter)
 
 
 def test_rows_of_a_retrained_model_are_not_resumed(tmp_path, checkpoints):
     """The same checkpoint path with other weights is another run: a resume refuses to mix the rows."""
     path = tmp_path / "model.pt"
-    for suffix in (".pt", ".json"):  # a checkpoint and its sidecar
-        shutil.copyfile(checkpoints["vn_explicit"].with_suffix(suffix), path.with_suffix(suffix))
+    shutil.copyfile(checkpoints["vn_explicit"], path)
     cfg = config(tmp_path, f"planner:{path},{PLANNER}", tasks=1)
     bench.run_benchmark(cfg, progress=False)
     bench.run_benchmark(cfg, progress=False)  # unchanged: resumes (nothing left to run)
-    for suffix in (".pt", ".json"):
-        shutil.copyfile(checkpoints["mlp_explicit"].with_suffix(suffix), path.with_suffix(suffix))
+    shutil.copyfile(checkpoints["mlp_explicit"], path)
     with pytest.raises(ValueError, match="rows of a different run"):
         bench.run_benchmark(cfg, progress=False)
 
 
 def test_benchmark_of_a_python_object(tmp_path):
     """A function passed as an object: benchmarked like a spec, its rows name it."""
-    cfg = bench.BenchConfig(orientations="0,180", tasks=1, max_steps=5, videos=0, out=str(tmp_path / "f"),
+    cfg = bench.BenchConfig(orientations="0deg,180deg", tasks=1, max_steps=5, videos=0, out=str(tmp_path / "f"),
                             label="hold still")  # fmt: skip
     summary = bench.run_benchmark(cfg, progress=False, agent=hold_still)
-    rows = [json.loads(line) for line in (tmp_path / "f" / "rows.jsonl").read_text().splitlines()]
+    rows = rows_of(tmp_path / "f")
     assert {r["run"]["agent"] for r in rows} == {"python:function"} and {r["label"] for r in rows} == {"hold still"}
-    assert summary["max_abs_paired_difference"]["pos_error"] < 1e-9 and summary["success_rate"] == 0.0
+    assert summary["exactness"]["max_abs_paired_difference"]["pos_error"] < 1e-9 and summary["success_rate"] == 0.0
 
 
-def test_bad_benchmark_inputs(tmp_path, checkpoints):
+def test_env_kwargs_merge_with_the_defaults(tmp_path):
+    """Issue: --env-kwargs '{"orientation_mode": "physics"}' replaced the defaults, so the task became pusht."""
+    cfg = config(tmp_path, "random", env_kwargs={"orientation_mode": "physics"}, tasks=1, max_steps=2)
+    assert cfg.merged_env_kwargs == {"task": "push", "orientation_mode": "physics"}
+    summary = bench.run_benchmark(cfg, progress=False)
+    assert summary["task"] == "push" and summary["env_kwargs"]["orientation_mode"] == "physics"
+    assert "task 'push' (physics mode)" in bench.format_summary(summary)
+
+
+def test_seeds_of_one_agent_are_aggregated_with_iqm(tmp_path, checkpoints):
+    """Two runs with one label (two checkpoints: two training seeds) make one line: IQM over runs x tasks."""
+    for name in ("vn_explicit", "mlp_explicit"):
+        cfg = config(tmp_path, f"planner:{checkpoints[name]},{PLANNER}", label="agent", out=str(tmp_path / name))
+        bench.run_benchmark(cfg, progress=False)
+    summaries = [bench.load_summary(tmp_path / name) for name in ("vn_explicit", "mlp_explicit")]
+    table = bench.format_comparison(summaries, reps=200)
+    lines = [line for line in table.splitlines()[2:] if line.startswith("agent ")]
+    assert len(lines) == 1 and lines[0].split()[3] == "2"  # one agent, two runs
+    assert "interquartile mean" in table
+
+
+def test_bad_benchmark_inputs_are_refused_before_anything_is_written(tmp_path, checkpoints, capsys):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match=r"holds no summary\.json"):
         bench.load_summary(tmp_path)
@@ -187,14 +266,29 @@ def test_bad_benchmark_inputs(tmp_path, checkpoints):
     with pytest.raises(ValueError, match="not valid JSON"):
         bench.load_summary(tmp_path)
     with pytest.raises(ValueError, match=r"out: .* is not a folder"):
-        bench.run_benchmark(config(tmp_path, "random", out=str(tmp_path / "file")), progress=False)
-    with pytest.raises(ValueError, match="env_kwargs"):
-        bench.run_benchmark(config(tmp_path, "random", env_kwargs={"task": "push", "friction": 2}), progress=False)
+        config(tmp_path, "random", out=str(tmp_path / "file"))
     with pytest.raises(ValueError, match="env_kwargs: 'orientation'"):
         config(tmp_path, "random", env_kwargs={"orientation": 1.0})
-    with pytest.raises(ValueError, match="orientations: 'north'"):
-        bench.run_benchmark(config(tmp_path, "random", orientations="north"), progress=False)
+    with pytest.raises(ValueError, match=r"env_kwargs: expected a JSON object \(a dict\), got \[1, 2\]"):
+        config(tmp_path, "random", env_kwargs=[1, 2])
+    for kwargs, fault in (
+        ({"env_kwargs": {"friction": 2}}, "env_kwargs"),
+        ({"orientations": "north"}, "orientations: 'north'"),
+        ({"orientations": "0deg,90"}, "orientations: '90' has no unit; write 90deg or 90rad"),
+        ({"agent": "magic"}, "unknown spec"),
+        ({"agent": "planner:missing.pt"}, "does not exist"),
+    ):
+        with pytest.raises(ValueError, match=fault):
+            bench.run_benchmark(config(tmp_path, **{"agent": "random", "out": str(tmp_path / "never"), **kwargs}),
+                                progress=False)  # fmt: skip
+        assert not (tmp_path / "never").exists()
     bench.run_benchmark(config(tmp_path, "random"), progress=False)
     with pytest.raises(ValueError, match="different run"):
         bench.run_benchmark(config(tmp_path, "scripted"), progress=False)
+    # the command line: one clear line and exit code 2, no traceback, nothing written
     assert bench.main(["--agent", "magic", "--out", str(tmp_path / "x")]) == 2
+    assert "error: agent: unknown spec 'magic'" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    for flag, fault in (("[1,2]", "expected a JSON object"), ("{bad", "is not valid JSON")):
+        with pytest.raises(SystemExit) as exit_:
+            bench.main(["--env-kwargs", flag, "--out", str(tmp_path / "x")])
+        assert exit_.value.code == 2 and fault in capsys.readouterr().err.replace("\n", " ").replace("│", "")

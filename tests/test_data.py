@@ -1,4 +1,4 @@
-"""Transition datasets: collected on the slice through the real env, round-tripped through .npz + JSON."""
+"""Transition datasets: collected on the slice through the real env, round-tripped through one .npz file."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from agents.data import collect, load_dataset, save_dataset
+from agents.data import ARRAYS, collect, load_dataset, save_dataset
+from agents.train import TrainConfig, load_checkpoint, save_checkpoint, train
+from eqenvs.files import sha256_of
 from eqenvs.splits import get_split
 
 
@@ -54,24 +56,75 @@ def test_round_trip_and_bad_files(data2d, tmp_path):
     for name in ("obs", "action", "next_obs", "episode", "step", "interior", "orientation"):
         assert np.array_equal(getattr(back, name), getattr(data2d, name))
     assert back.meta == json.loads(json.dumps(data2d.meta))
+    # the readable sidecar is the file's full name + .json and names the file's hash
+    sidecar = json.loads((tmp_path / "d.npz.json").read_text())
+    assert sidecar["sha256"] == sha256_of(path) and sidecar["transitions"] == len(data2d)
+    # the .npz alone is the dataset: no sidecar needed, a stale one ignored
+    (tmp_path / "d.npz.json").write_text(json.dumps({"transitions": 1}))
+    assert len(load_dataset(path)) == len(data2d)
+    (tmp_path / "d.npz.json").unlink()
+    assert len(load_dataset(path)) == len(data2d)
     with pytest.raises(ValueError, match="does not exist"):
         load_dataset(tmp_path / "missing.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip file")
-    (tmp_path / "junk.json").write_text("{}")
     with pytest.raises(ValueError, match=r"not a readable \.npz"):
         load_dataset(tmp_path / "junk.npz")
     # an object array would need pickle to load: refused
     np.savez(tmp_path / "obj.npz", obs=np.array([{"a": 1}], dtype=object))
-    (tmp_path / "obj.json").write_text(json.dumps(data2d.meta))
     with pytest.raises(ValueError, match=r"not a readable \.npz"):
         load_dataset(tmp_path / "obj.npz")
-    # a sidecar that describes other data
-    meta = dict(data2d.meta, transitions=len(data2d) + 1)
-    (tmp_path / "d.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="does not describe"):
-        load_dataset(path)
     with pytest.raises(ValueError, match=r"\.npz"):
         save_dataset(data2d, tmp_path / "d.pkl")
+
+
+def test_a_checkpoint_beside_a_dataset_of_the_same_name_leaves_it_loadable(data2d, tmp_path):
+    """Issue: `train --data c/push.npz --out c/push.pt` replaced c/push.json and the dataset stopped loading."""
+    path = save_dataset(data2d, tmp_path / "push.npz")
+    model, _ = train(data2d, TrainConfig(model="vn_explicit", epochs=1))
+    save_checkpoint(model, tmp_path / "push.pt", data2d.env_id, data2d.meta["env_kwargs"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["push.npz", "push.npz.json", "push.pt", "push.pt.json"]
+    assert len(load_dataset(path)) == len(data2d)
+    assert load_checkpoint(tmp_path / "push.pt")[1]["env_id"] == "EqPushT-v0"
+
+
+def _saved_with(tmp_path, data, **arrays):
+    """A dataset file of ``data`` with some arrays replaced (as a hand-made or foreign file would be)."""
+    path = tmp_path / "bad.npz"
+    fields = {name: getattr(data, name) for name in ARRAYS}
+    meta = dict(data.meta)
+    if "obs" in arrays:
+        meta["transitions"] = len(arrays["obs"])
+    np.savez(path, **{**fields, **arrays}, meta=np.array(json.dumps(meta)))
+    return path
+
+
+def test_datasets_are_checked_against_their_env(data2d, tmp_path):
+    n = len(data2d)
+    cases = {
+        "'obs' has shape": {"obs": data2d.obs[:, :10]},  # a width the env does not have
+        "'action' has shape": {"action": np.zeros((n, 3))},
+        "homogeneous 3x3": {"orientation": data2d.orientation[:, :2, :2]},  # 2x2 matrices: refused
+        "not orthogonal": {"orientation": data2d.orientation * np.array([1.0, 1.1, 1.0])[:, None]},
+        "finite": {"next_obs": np.where(np.arange(n)[:, None] == 0, np.nan, data2d.next_obs)},
+        "episode indices": {"episode": data2d.episode + 100},
+    }
+    for fault, arrays in cases.items():
+        with pytest.raises(ValueError, match=fault):
+            load_dataset(_saved_with(tmp_path, data2d, **arrays))
+    # metadata of another env, or none
+    path = tmp_path / "other.npz"
+    np.savez(path, **{name: getattr(data2d, name) for name in ARRAYS},
+             meta=np.array(json.dumps({**data2d.meta, "env_id": "CartPole-v1"})))  # fmt: skip
+    with pytest.raises(ValueError, match="CartPole-v1"):
+        load_dataset(path)
+    np.savez(path, **{name: getattr(data2d, name) for name in ARRAYS})
+    with pytest.raises(ValueError, match=r"lacks the arrays \['meta'\]"):
+        load_dataset(path)
+    # training validates Python-made data too: one clear line instead of a torch RuntimeError
+    bad = data2d.subset(np.ones(n, bool))
+    bad.action = np.zeros((n, 3))
+    with pytest.raises(ValueError, match="'action' has shape"):
+        train(bad, TrainConfig(model="vn_explicit", epochs=1))
 
 
 def test_interior_only_and_episode_split():
@@ -99,3 +152,5 @@ def test_bad_collection_arguments():
         collect("EqPushT-v0", episodes=0)
     with pytest.raises(ValueError, match="split"):
         collect("EqPushT-v0", split="train", episodes=1)
+    with pytest.raises(ValueError, match="env_id"):
+        collect("CartPole-v1", episodes=1)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -64,12 +67,52 @@ def test_command_line_pipeline_and_bad_files(tmp_path, capsys):
     data, ckpt, out = tmp_path / "d.npz", tmp_path / "m.pt", tmp_path / "e.json"
     assert main(["collect", "--episodes", "4", "--max-steps", "12", "--out", str(data)]) == 0
     assert main(["train", "--data", str(data), "--model", "vn_explicit", "--epochs", "1", "--out", str(ckpt)]) == 0
-    assert main(["evaluate", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(out)]) == 0
+    assert main(["evaluate", "--data", str(data), "--checkpoints", str(ckpt), "--out", str(out)]) == 0
     metrics = json.loads(out.read_text())[0]
     assert metrics["model"] == "vn_explicit" and np.isfinite(metrics["seen_relmse"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npz", "d.npz.json", "e.json", "m.pt", "m.pt.json"]
     capsys.readouterr()
     (tmp_path / "junk.npz").write_bytes(b"junk")
-    (tmp_path / "junk.json").write_text("{}")
-    assert main(["evaluate", "--data", str(tmp_path / "junk.npz"), "--checkpoint", str(ckpt)]) == 2
+    assert main(["evaluate", "--data", str(tmp_path / "junk.npz"), "--checkpoints", str(ckpt)]) == 2
     assert "error: path:" in capsys.readouterr().err
-    assert main(["train", "--data", str(data), "--model", "nope", "--out", str(ckpt)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "fault"),
+    [
+        (["train", "--data", "d.npz", "--out", "m.pth"], "out: expected a .pt file"),  # before training, not after
+        (["train", "--data", "missing.npz", "--out", "m.pt"], "data: 'missing.npz' does not exist"),
+        (["train", "--data", "d.npz", "--out", "m.pt", "--model", "nope"], "invalid choice"),
+        (["collect", "--out", "d.txt"], "out: expected a .npz file"),
+        (["collect", "--out", "afile/d.npz"], "'afile' is a file, not a folder"),
+        (["collect", "--out", "x.npz", "--split", "train"], "split"),
+        (["collect", "--out", "x.npz", "--threads", "0"], "threads: must be a positive integer"),
+        (["bench", "--env-kwargs", "[1,2]"], "expected a JSON object"),
+        (["bench", "--batched", "false"], "Unrecognized"),  # a flag: --batched / --no-batched
+    ],
+)
+def test_bad_command_lines_fail_before_any_work(tmp_path, monkeypatch, capsys, argv, fault):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "d.npz").write_bytes(b"")
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    text = " ".join(capsys.readouterr().err.replace("│", " ").split())
+    assert fault in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "d.npz"]  # nothing written
+
+
+def test_help_is_fast_and_shows_every_default():
+    """Issue: `python -m agents --help` took 4 s (it imported torch); collect/sb3/evaluate showed no defaults."""
+    code = "import sys, agents.__main__; print(sorted(m for m in ('torch', 'gym_pusht', 'mujoco') if m in sys.modules))"
+    modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert modules.strip() == "[]"
+    for command in ("collect", "train", "sb3", "evaluate", "bench", "compare", "plan-speed", "demo", "story"):
+        text = subprocess.run([sys.executable, "-m", "agents", command, "--help"], capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "200"}, check=True).stdout  # fmt: skip
+        flags = [line for line in text.splitlines() if line.strip("│ ").startswith("--")]
+        assert flags, command
+        documented = [line for line in text.splitlines() if "(default:" in line or "(required)" in line]
+        assert len(documented) >= len(flags) - 1, (command, text)  # --help itself has no default
+        assert not any(line.count("(default:") > 1 for line in text.splitlines())  # stated once

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 
 from agents.data import collect
-from agents.train import TrainConfig, load_checkpoint, loss_terms, save_checkpoint, train
+from agents.train import TrainConfig, check_contract, load_checkpoint, loss_terms, save_checkpoint, train
 from agents.world_models import build_model
+from eqenvs.files import sha256_of
 from eqenvs.groups import SE2
 
 
@@ -93,21 +95,39 @@ def test_checkpoint_round_trip_and_bad_checkpoints(data, tmp_path):
         assert torch.equal(back(obs, action), model(obs, action))
         assert torch.equal(back.target(obs), model.target(obs))  # the EMA encoder is saved too
     assert meta["model"] == "vn_latent" and meta["parameter_count"] == model.parameter_count
+    assert json.loads((tmp_path / "m.pt.json").read_text())["sha256"] == sha256_of(path)
     with pytest.raises(ValueError, match="does not exist"):
         load_checkpoint(tmp_path / "none.pt")
     (tmp_path / "bad.pt").write_bytes(b"\x00garbage")
-    (tmp_path / "bad.json").write_text((tmp_path / "m.json").read_text())
     with pytest.raises(ValueError, match="not a readable checkpoint"):
         load_checkpoint(tmp_path / "bad.pt")
-    meta["hyper"] = {**meta["hyper"], "hidden": 8}
-    (tmp_path / "m.json").write_text(json.dumps(meta))
+    torch.save({"weight": torch.zeros(2)}, tmp_path / "plain.pt")  # a state dict of something else
+    with pytest.raises(ValueError, match="not an eqenvs world-model checkpoint"):
+        load_checkpoint(tmp_path / "plain.pt")
+    payload = torch.load(path, weights_only=True)
+    payload["meta"] = json.dumps({**meta, "hyper": {**meta["hyper"], "hidden": 8}})
+    torch.save(payload, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="does not match"):
-        load_checkpoint(path)
-    (tmp_path / "m.json").write_text("{not json")
-    with pytest.raises(ValueError, match="sidecar"):
-        load_checkpoint(path)
+        load_checkpoint(tmp_path / "other.pt")
+    payload["meta"] = "{not json"
+    torch.save(payload, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="unreadable metadata"):
+        load_checkpoint(tmp_path / "other.pt")
     with pytest.raises(ValueError, match=r"\.pt"):
         save_checkpoint(model, tmp_path / "m.pth", data.env_id, {})
+
+
+def test_a_checkpoint_refuses_an_env_it_was_not_trained_for(data, tmp_path):
+    """Issue: a push model ran on absolute actions (its [-1, 1] deltas read as pixel targets) and crashed on pixels."""
+    model, _ = train(data, TrainConfig(model="vn_explicit", epochs=1))
+    path = save_checkpoint(model, tmp_path / "m.pt", data.env_id, data.meta["env_kwargs"])
+    _, meta = load_checkpoint(path)
+    check_contract(meta, gym.make("EqPushT-v0", task="pose"))  # another task, same contract: fine
+    for kwargs, fault in (({"action_type": "absolute"}, "action"), ({"obs_type": "pixels"}, "obs_type")):
+        with pytest.raises(ValueError, match=f"differs from the one the model was trained on.*{fault}"):
+            check_contract(meta, gym.make("EqPushT-v0", task="push", **kwargs))
+    with pytest.raises(ValueError, match="trained on EqPushT-v0, not EqPushT3D-v0"):
+        check_contract(meta, gym.make("EqPushT3D-v0"))
 
 
 def test_bad_training_configs():

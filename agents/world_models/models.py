@@ -206,7 +206,7 @@ class VNLatentWM(_LatentMixin, WorldModel):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """The centred observation read out of latents (..., C, d) -> (..., D); equivariant."""
         vectors = self.readout(self._vectors(z))
-        out = torch.zeros(*z.shape[:-2], self.symmetry.obs_layout.size, dtype=z.dtype)
+        out = torch.zeros(*z.shape[:-2], self.symmetry.obs_layout.size, dtype=z.dtype, device=z.device)
         for i, s in enumerate(self._decoded):
             out[..., s] = vectors[..., i, :]
         return out

@@ -1,0 +1,154 @@
+"""Printed tables: one run's summary, and the comparison of several runs (seeds of one agent aggregated)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from agents import stats
+from agents.benchmark.summary import load_summary
+from agents.config import CompareConfig
+
+__all__ = ["compare", "format_comparison", "format_summary"]
+
+
+def _est(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> str:
+    """``mean [low, high]`` of a named estimate; n/a when undefined."""
+    if not e or e.get("mean") is None:
+        return "n/a"
+    sign = "+" if signed else ""
+    if e.get("low") is None or e.get("high") is None:
+        return format(e["mean"], sign + spec)
+    return f"{e['mean']:{sign}{spec}} [{e['low']:{sign}{spec}}, {e['high']:{sign}{spec}}]"
+
+
+def _num(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _mode(summary: dict[str, Any]) -> str:
+    return summary["env_kwargs"].get("orientation_mode", "frame")
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The printed table of one benchmark run: per orientation, then the headline and the exactness figures."""
+    unit = summary["unit"]
+    lines = [f"{summary['label']} on {summary['env']}, task {summary['task']!r} ({_mode(summary)} mode), "
+             f"{summary['tasks']} paired tasks per orientation; seen: {', '.join(summary['seen'])}"]  # fmt: skip
+    header = (f"{'orientation':>14s} {'split':>8s} {'success [95% CI]':>20s} {f'final error {unit} [95% CI]':>30s} "
+              f"{'angle rad':>9s} {'return':>7s} {'steps':>6s} {'residual':>9s} {'plan ms':>8s}")  # fmt: skip
+    lines += [header, "-" * len(header)]
+    for name, o in summary["orientations"].items():
+        lines.append(
+            f"{name:>14s} {o['split']:>8s} {_est(o['success']):>20s} {_est(o['pos_error'], '.4g'):>30s} "
+            f"{_num(o['angle_error']['mean'], '9.3f'):>9s} {_num(o['return']['mean'], '7.2f'):>7s} "
+            f"{_num(o['steps']['mean'], '6.1f'):>6s} {_num(o['residual_max'], '9.1e'):>9s} "
+            f"{_num(o['plan_ms']['mean'], '8.1f'):>8s}"
+        )
+    head = summary.get("headline")
+    if head:
+        lines.append(
+            f"headline (declared in advance): success held-out {_est(head['heldout'])} vs seen {_est(head['seen'])}: "
+            f"difference {_est(head['difference'], signed=True)}, paired by task ({head['test']} p = "
+            f"{_num(head['p_value'], '.3g')})"
+        )
+        error = summary["error"]
+        lines.append(
+            f"final error {unit}: held-out {_est(error['heldout'], '.4g')} vs seen {_est(error['seen'], '.4g')}, "
+            f"difference {_est(error['difference'], '.4g', signed=True)}; OOD factor {_num(error['ood_factor'], '.3g')}"
+        )
+    worst = summary.get("worst_heldout")
+    if worst:
+        lines.append(
+            f"secondary, chosen after the fact: worst held-out orientation {worst['orientation']} (largest final "
+            f"error): success difference to {summary['reference']} {_est(worst['success_difference'], signed=True)}"
+        )
+    exact = summary["exactness"]
+    lines.append(
+        "max |paired difference| across orientations: "
+        + ", ".join(f"{k} {_num(v, '.2g')}" for k, v in exact["max_abs_paired_difference"].items())
+        + f"; max closed-loop residual {_num(exact['max_residual'], '.2e')}"
+    )
+    return "\n".join(lines)
+
+
+def _group_key(summary: dict[str, Any]) -> tuple:
+    return (summary["label"], summary["env"], summary["task"], _mode(summary))
+
+
+def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
+    """Figures of one agent: its single run's, or across several runs (seeds) the interquartile mean over
+    runs x tasks with stratified-bootstrap intervals (rliable's method)."""
+    first = group[0]
+    row: dict[str, Any] = {"label": first["label"], "env": first["env"], "task": first["task"], "mode": _mode(first),
+                           "unit": first["unit"], "runs": len(group)}  # fmt: skip
+    exact = [s["exactness"] for s in group]
+    row["max_paired"] = max((e["max_abs_paired_difference"]["pos_error"] or 0.0) for e in exact)
+    residuals = [e["max_residual"] for e in exact if e["max_residual"] is not None]
+    row["residual"] = max(residuals) if residuals else None
+    plan_ms = [o["plan_ms"]["mean"] for s in group for o in s["orientations"].values() if o["plan_ms"]["mean"]]
+    row["plan_ms"] = float(np.mean(plan_ms)) if plan_ms else None
+    if any("headline" not in s for s in group):
+        return row
+    if len(group) == 1:
+        head, error = first["headline"], first["error"]
+        row.update(seen=head["seen"], heldout=head["heldout"], gap=head["difference"], err_seen=error["seen"],
+                   err_held=error["heldout"], ood=error["ood_factor"], statistic="mean")  # fmt: skip
+        return row
+    tasks = [tuple(s["per_task"]["task"]) for s in group]
+    if len(set(tasks)) != 1:
+        raise ValueError(f"folders: the runs of {first['label']!r} used different tasks; aggregate runs of one config")
+
+    def matrix(key: str) -> np.ndarray:
+        return np.array([s["per_task"][key] for s in group], dtype=float)  # (runs, tasks)
+
+    seen, held = matrix("seen_success"), matrix("heldout_success")
+    row.update(
+        seen=stats.stratified_bootstrap(seen, reps=reps).to_json(),
+        heldout=stats.stratified_bootstrap(held, reps=reps).to_json(),
+        gap=stats.stratified_bootstrap(held - seen, reps=reps).to_json(),
+        err_seen=stats.stratified_bootstrap(matrix("seen_error"), reps=reps).to_json(),
+        err_held=stats.stratified_bootstrap(matrix("heldout_error"), reps=reps).to_json(),
+        ood=float(np.median([s["error"]["ood_factor"] for s in group if s["error"]["ood_factor"] is not None])),
+        statistic="IQM",
+    )  # fmt: skip
+    return row
+
+
+def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
+    """One line per agent: success at the seen and the held-out orientations and their paired difference
+    (the headline), the final error in the env's unit, the OOD factor and the exactness figures. Runs that
+    share a label, env, task and mode are seeds of one agent and are aggregated (IQM over runs x tasks)."""
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for s in summaries:
+        groups[_group_key(s)].append(s)
+    header = (f"{'agent':34s} {'env':12s} {'task':>5s} {'runs':>4s} {'success seen [95% CI]':>22s} "
+              f"{'success held-out':>20s} {'held - seen, paired':>22s} {'error seen':>10s} {'error held':>10s} "
+              f"{'OOD':>6s} {'max paired':>10s} {'residual':>8s} {'ms/step':>7s}")  # fmt: skip
+    lines = [header, "-" * len(header)]
+    for group in groups.values():
+        r = _aggregate(group, reps)
+        label = r["label"] if r["mode"] == "frame" else f"{r['label']} [{r['mode']}]"
+        unit = r["unit"]
+        err = lambda e, unit=unit: "n/a" if not e or e.get("mean") is None else f"{e['mean']:.4g} {unit}"  # noqa: E731
+        lines.append(
+            f"{label[:34]:34s} {r['env'][:12]:12s} {str(r['task'])[:5]:>5s} {r['runs']:4d} "
+            f"{_est(r.get('seen')):>22s} {_est(r.get('heldout')):>20s} {_est(r.get('gap'), signed=True):>22s} "
+            f"{err(r.get('err_seen')):>10s} {err(r.get('err_held')):>10s} {_num(r.get('ood'), '6.3g'):>6s} "
+            f"{_num(r['max_paired'], '10.2g'):>10s} {_num(r['residual'], '8.1e'):>8s} {_num(r['plan_ms'], '7.1f'):>7s}"
+        )
+    lines.append(
+        "success: pooled per task over the seen orientations (the slice; on the ladder the identity) and over the "
+        "held-out ones, Wilson 95% intervals; held - seen: paired by task, Newcombe interval. With several runs "
+        "(seeds) of one agent: interquartile mean over runs x tasks with stratified-bootstrap 95% intervals "
+        "(rliable's method). OOD: final error held-out / seen; max paired: largest |difference| of a task's "
+        "final error between orientations; residual: closed loop, relative."
+    )
+    return "\n".join(lines)
+
+
+def compare(config: CompareConfig) -> str:
+    """The comparison table of the finished runs in ``config.folders``."""
+    return format_comparison([load_summary(folder) for folder in config.folders], reps=config.reps)

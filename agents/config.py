@@ -1,0 +1,495 @@
+"""Every command's configuration: frozen dataclasses whose fields (with one-line docs) are the command-line flags.
+
+``python -m agents`` and ``eqbench`` turn these into command lines with tyro (help from the field docs,
+``Literal`` choices, ``--flag/--no-flag`` booleans). This module imports neither torch nor the envs, so
+``--help`` is instant and a bad flag is refused before any work starts; each ``__post_init__`` validates
+its values, output paths included, before a command does anything.
+
+Threads: every command that runs torch takes ``--threads`` (default 1) and calls ``torch.set_num_threads``
+before its work. One thread per process is the measured default: on a 2-core CPU two threads gain at most
+~1.3x at these tensor sizes when the machine is idle, and torch's thread pool collapses (3.5-40x slower)
+as soon as another process competes for the cores; parallelise across processes instead
+(``python -m agents plan-speed`` measures both on the machine at hand).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tyro
+
+from eqenvs.files import check_output_folder, check_output_path, existing_file
+
+__all__ = [
+    "BenchConfig",
+    "CollectConfig",
+    "CompareConfig",
+    "DemoConfig",
+    "EvaluateConfig",
+    "JsonObject",
+    "OptimSpeedConfig",
+    "PlanSpeedConfig",
+    "PretrainConfig",
+    "ReportConfig",
+    "SB3Config",
+    "StoryConfig",
+    "Threads",
+    "TrainConfig",
+    "json_object",
+    "parse_bool",
+]
+
+EnvId = Literal["EqPushT-v0", "EqPushT3D-v0"]
+BENCH_ENV_DEFAULTS: dict[str, dict[str, Any]] = {"EqPushT-v0": {"task": "push"}, "EqPushT3D-v0": {"task": "push"}}
+"""What eqbench and sb3 run unless ``--env-kwargs`` says otherwise (merged: a given key wins, the rest stay)."""
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def parse_bool(text: str, name: str) -> bool:
+    """``true/false`` (also 1/0, yes/no, on/off, any case); anything else is a ValueError naming ``name``.
+
+    The one parser of booleans written as text (agent spec options); command-line flags are
+    ``--flag/--no-flag``.
+    """
+    value = str(text).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}: expected true or false, got {text!r}")
+
+
+def json_object(text: str, name: str = "env_kwargs") -> dict[str, Any]:
+    """A JSON object from text, else a ValueError naming ``name`` and the fault."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{name}: {text!r} is not valid JSON ({err.msg} at column {err.colno})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f'{name}: expected a JSON object such as \'{{"task": "pose"}}\', got {text!r}')
+    return value
+
+
+JsonObject = Annotated[
+    dict[str, Any],
+    tyro.constructors.PrimitiveConstructorSpec(
+        nargs=1,
+        metavar="JSON",
+        instance_from_str=lambda args: json_object(args[0]),
+        is_instance=lambda x: isinstance(x, dict),
+        str_from_instance=lambda x: [json.dumps(x)],
+    ),
+]
+"""A dict field given on the command line as one JSON object."""
+
+
+def _positive(config: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+
+
+def _non_negative(config: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name}: must be an integer >= 0, got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Threads:
+    """The torch thread count of a command (see the module docstring)."""
+
+    threads: int = 1
+    """torch threads in this process (1: the measured best when anything else runs; see the README)."""
+
+    def __post_init__(self) -> None:
+        _positive(self, "threads")
+
+    def apply_threads(self) -> None:
+        """Set torch's intra-op thread count to ``threads``."""
+        import torch
+
+        torch.set_num_threads(self.threads)
+
+
+# --------------------------------------------------------------------------- data, training, evaluation
+ModelKind = Literal["vn_latent", "mlp_latent", "vn_explicit", "mlp_explicit"]
+Optimizer = Literal["muon", "torch_muon", "adamw", "adam", "sgd"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run of a world model; every field is also a command-line flag of `train`."""
+
+    model: ModelKind = "vn_latent"
+    """The world model: VN (equivariant) or MLP (plain), latent or explicit."""
+    epochs: int = 40
+    """Passes over the training transitions."""
+    batch_size: int = 128
+    """Transitions per step."""
+    lr: float = 1e-2
+    """Start learning rate (Muon with AdamW-matched update scale, and AdamW)."""
+    weight_decay: float = 1e-4
+    """Decoupled weight decay, every parameter group."""
+    optimizer: Optimizer = "muon"
+    """muon (2-D weights, float32 Newton-Schulz) + AdamW (the rest) | torch_muon (the same, torch's bf16 Muon)
+    | adamw | adam | sgd."""
+    ema: float = 0.99
+    """EMA decay of the latent models' target encoder."""
+    var_weight: float = 1.0
+    """VICReg variance hinge weight (latent models)."""
+    cov_weight: float = 0.04
+    """VICReg covariance weight (latent models)."""
+    augment: bool = False
+    """Baseline stress test: rotate every batch by a random element of the full group."""
+    soft: float = 0.0
+    """Baseline stress test: weight of a soft-equivariance penalty |rho(g) F(x, a) - F(g x, g a)|^2."""
+    width: float = 1.0
+    """Baseline stress test ("scale"): multiply the model's hidden width."""
+    dtype: Literal["float32", "float64"] = "float32"
+    """Parameter and data dtype."""
+    seed: int = 0
+    """Seeds initialisation, batch order and augmentation."""
+    hyper: JsonObject = field(default_factory=dict)
+    """Model hyperparameters (build_model keywords) as JSON, e.g. {"hidden": 48}."""
+    readout_epochs: int = 10
+    """Latent models: epochs of the planning readout (latent -> centred observation), trained afterwards."""
+    device: str = "cpu"
+    """torch device to train on (cpu, cuda, cuda:1, ...); checkpoints load on the CPU."""
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("model", ModelKind), ("optimizer", Optimizer), ("dtype", Literal["float32", "float64"])):
+            if getattr(self, name) not in allowed.__args__:
+                raise ValueError(f"{name}: {getattr(self, name)!r} is not one of {allowed.__args__}")
+        _positive(self, "epochs", "batch_size")
+        _non_negative(self, "readout_epochs")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema: must lie in [0, 1), got {self.ema}")
+        for name in ("lr", "width"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise ValueError(f"{name}: must be finite and > 0, got {getattr(self, name)}")
+        for name in ("weight_decay", "soft", "var_weight", "cov_weight"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise ValueError(f"{name}: must be finite and >= 0, got {getattr(self, name)}")
+        if not isinstance(self.hyper, dict):
+            raise ValueError(f"hyper: expected a JSON object (a dict), got {self.hyper!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollectConfig(Threads):
+    """Collect transitions with the scripted pusher on a split's orientations (.npz + readable .npz.json)."""
+
+    out: Path
+    """Output dataset, a .npz file."""
+    env: EnvId = "EqPushT-v0"
+    """Environment id."""
+    split: str = "slice"
+    """Orientation split the episodes are drawn from: slice | heldout | full."""
+    episodes: int = 400
+    """Episodes to collect (one orientation each)."""
+    max_steps: int = 60
+    """Steps per episode at most (episodes also end on success)."""
+    noise: float = 0.3
+    """Isotropic noise added to the scripted pusher's actions."""
+    seed: int = 0
+    """Seeds the orientations, the resets and the noise."""
+    interior_only: bool = False
+    """Drop transitions in which the block touches a wall (2D)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive(self, "episodes", "max_steps")
+        if not (math.isfinite(self.noise) and self.noise >= 0):
+            raise ValueError(f"noise: must be finite and >= 0, got {self.noise}")
+        from eqenvs.splits import get_split
+
+        get_split(self.env, self.split)
+        check_output_path(self.out, ".npz", "out")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluateConfig(Threads):
+    """Open-loop metrics of checkpoints on the held-out episodes of their dataset."""
+
+    data: Path
+    """The dataset the checkpoints were trained on (.npz)."""
+    checkpoints: tuple[Path, ...]
+    """World-model checkpoints (.pt)."""
+    out: Path | None = None
+    """Also write the metrics to this .json file."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        existing_file(self.data, "data", "a .npz dataset")
+        if not self.checkpoints:
+            raise ValueError("checkpoints: give at least one .pt checkpoint")
+        for path in self.checkpoints:
+            existing_file(path, "checkpoints", "a .pt checkpoint")
+        if self.out is not None:
+            check_output_path(self.out, ".json", "out")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportConfig(Threads):
+    """Collect on the slice, train every world model, evaluate across orientations, check the targets."""
+
+    env: EnvId = "EqPushT-v0"
+    """Environment id."""
+    preset: Literal["quick", "full"] = "quick"
+    """quick (1 seed, small budget) or full (5 seeds, stress-tested baselines)."""
+    seeds: int = 0
+    """Number of seeds (0: the preset's)."""
+    out: str = "runs/report"
+    """Output folder."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _non_negative(self, "seeds")
+        check_output_folder(self.out, "out")
+
+
+# --------------------------------------------------------------------------- baselines and demos
+@dataclass(frozen=True, kw_only=True)
+class SB3Config(Threads):
+    """Train a stable-baselines3 PPO or SAC baseline on the slice orientations."""
+
+    out: Path
+    """Output model, a .zip file (an eqbench agent: sb3:<algo>:<zip>)."""
+    algo: Literal["ppo", "sac"] = "ppo"
+    """Algorithm."""
+    env: EnvId = "EqPushT-v0"
+    """Environment id."""
+    task: Literal["push", "pose", "pusht"] = "push"
+    """Task (pusht: EqPushT-v0 only)."""
+    steps: int = 100_000
+    """Environment steps of training."""
+    seed: int = 0
+    """Seeds the model, the envs and the orientation draws."""
+    max_episode_steps: int = 100
+    """Episode length during training."""
+    progress: bool = True
+    """Show a progress bar with the ETA."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive(self, "steps", "max_episode_steps")
+        if self.env == "EqPushT3D-v0" and self.task == "pusht":
+            raise ValueError("task: 'pusht' exists in EqPushT-v0 only")
+        check_output_path(self.out, ".zip", "out")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoryConfig(Threads):
+    """The main job: collect on the slice, train the world models, plan at slice and held-out orientations."""
+
+    episodes: int = 200
+    """Training episodes collected on the slice."""
+    epochs: int = 30
+    """Training epochs of each world model."""
+    tasks: int = 4
+    """Paired push tasks per orientation."""
+    orientations: str = "0deg,45deg,90deg,180deg,270deg"
+    """Benchmark orientations (0 and 45 deg lie in the training slice)."""
+    max_steps: int = 60
+    """Episode cap in the benchmark."""
+    seed: int = 0
+    """Seeds collection, training and the tasks."""
+    out: str = "runs/story"
+    """Output folder (data, checkpoints, benchmark rows)."""
+    video_dir: str = "videos"
+    """Folder of the videos."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive(self, "episodes", "epochs", "tasks", "max_steps")
+        check_output_folder(self.out, "out")
+        check_output_folder(self.video_dir, "video_dir")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoConfig:
+    """The environment showcase: a scripted pusher at slice and held-out orientations, and the SE(3) ladder."""
+
+    task: Literal["push", "pose", "pusht"] = "push"
+    """EqPushT-v0 task."""
+    seed: int = 0
+    """Episode seed (same canonical episode at every orientation)."""
+    slice_angles: tuple[float, ...] = (0.0, 30.0, 60.0)
+    """Orientations from the training slice [0, 90) deg, in degrees."""
+    heldout_angles: tuple[float, ...] = (90.0, 150.0, 210.0, 270.0, 330.0)
+    """Held-out orientations (outside the slice), in degrees."""
+    steps: int = 120
+    """Episode length cap (the env's own limit is 300)."""
+    tile: int = 256
+    """Side of each mosaic tile in px (a multiple of 16)."""
+    gif_tile: int = 128
+    """Tile side of the small GIFs for the README (0: no GIF)."""
+    steps_3d: int = 60
+    """Steps of the EqPushT3D-v0 ladder showcase (0: skip it)."""
+    out: str = "videos"
+    """Output folder."""
+
+    def __post_init__(self) -> None:
+        _positive(self, "steps", "tile")
+        _non_negative(self, "gif_tile", "steps_3d")
+        check_output_folder(self.out, "out")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanSpeedConfig:
+    """Planning speed: ms per MPPI plan against the matmul floor, threads idle and busy, batched evaluation."""
+
+    repeats: int = 10
+    """Timed repeats per figure (the median is reported)."""
+    compile: bool = True
+    """Also measure the plan with torch.compile of the rollout (~40 s of compilation once)."""
+    orientations: int = 6
+    """Orientations of the batched-evaluation measurement."""
+    thread_counts: tuple[int, ...] = (1, 2)
+    """torch thread counts to measure, each on an idle machine and beside a busy process."""
+    busy: bool = True
+    """Also measure beside one CPU-bound process (a busy machine)."""
+
+    def __post_init__(self) -> None:
+        _positive(self, "repeats", "orientations")
+        if not self.thread_counts or any(n < 1 for n in self.thread_counts):
+            raise ValueError(f"thread_counts: must be positive integers, got {self.thread_counts}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptimSpeedConfig:
+    """Optimiser speed and quality: Muon's orthogonalisation in bf16 vs float32, natively and on an emulated
+    AVX2-only CPU; seconds per epoch; what each optimiser buys in model quality (~2.5 minutes)."""
+
+    repeats: int = 10
+    """Timed repeats per orthogonalisation."""
+    epochs: int = 1
+    """Epochs timed per model and optimiser."""
+    seeds: int = 1
+    """Seeds of the quality table (0: none)."""
+    quality: bool = True
+    """Train the quality table (the quick preset's budget per seed)."""
+    emulation: bool = True
+    """Also run the speed part in a subprocess on an emulated AVX2-only CPU."""
+    json: Path | None = None
+    """Also write every figure to this .json file."""
+
+    def __post_init__(self) -> None:
+        _positive(self, "repeats", "epochs")
+        _non_negative(self, "seeds")
+        if self.json is not None:
+            check_output_path(self.json, ".json", "json")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompareConfig:
+    """One table of finished eqbench runs; runs of one agent label with several seeds are aggregated."""
+
+    folders: tyro.conf.Positional[tuple[str, ...]]
+    """Benchmark output folders (their --out)."""
+    reps: int = 2000
+    """Bootstrap resamples of the across-seed intervals."""
+
+    def __post_init__(self) -> None:
+        if not self.folders:
+            raise ValueError("folders: give at least one benchmark folder")
+        _positive(self, "reps")
+
+
+ReferenceModel = Literal[
+    "vn_explicit-push2d", "mlp_explicit-push2d", "vn_latent-push2d", "mlp_latent-push2d", "vn_explicit-push3d",
+    "mlp_explicit-push3d",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class PretrainConfig(Threads):
+    """Rebuild the reference world models shipped in agents/pretrained (and their README)."""
+
+    models: tuple[ReferenceModel, ...] = (
+        "vn_explicit-push2d", "mlp_explicit-push2d", "vn_latent-push2d", "mlp_latent-push2d", "vn_explicit-push3d",
+        "mlp_explicit-push3d",
+    )  # fmt: skip
+    """The models to train."""
+    seed: int = 0
+    """Seeds the data and the training."""
+    out: str = "agents/pretrained"
+    """Output folder (the package's own, by default)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.models:
+            raise ValueError("models: name at least one model")
+        check_output_folder(self.out, "out")
+
+
+# --------------------------------------------------------------------------- the any-agent benchmark
+@dataclass(frozen=True, kw_only=True)
+class BenchConfig(Threads):
+    """eqbench: run any agent over orientations on paired tasks; rows, summary with intervals, plot, videos."""
+
+    env: EnvId = "EqPushT-v0"
+    """Environment id."""
+    env_kwargs: JsonObject = field(default_factory=dict)
+    """Environment kwargs as JSON, merged over the defaults ({"task": "push"}), e.g. {"orientation_mode": "physics"}."""
+    agent: str = "scripted"
+    """Agent spec: planner:<ckpt.pt or name>[,k=v], sb3:<algo>:<zip>, callable:<module or file.py>:<function>,
+    scripted, random."""
+    label: str = ""
+    """Name of the agent in tables and file names; empty: the spec."""
+    orientations: str = "slice,heldout"
+    """Comma-separated split names (their grids; 3D also "ladder") and/or angles with a unit: 90deg, 1.571rad."""
+    per_split: int = 0
+    """Orientations per split (0: the split's default grid)."""
+    tasks: int = 32
+    """K paired base tasks (env reset seeds seed*1000 + k), the same at every orientation; 32 gives success
+    intervals about +-0.15 wide around 0.5 (Wilson)."""
+    seed: int = 0
+    """Seeds the base tasks and the agent."""
+    max_steps: int = 100
+    """Episode length cap."""
+    videos: int = 1
+    """Record the first N tasks (0: none)."""
+    video_dir: str = ""
+    """Folder for the videos; empty: <out>/videos."""
+    out: str = "runs/bench"
+    """Folder for rows, summary, plot (and videos)."""
+    batched: bool = True
+    """Step all orientations of a task together (and plan them in one batch)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.env_kwargs, dict):
+            raise ValueError(f"env_kwargs: expected a JSON object (a dict), got {self.env_kwargs!r}")
+        if "orientation" in self.env_kwargs:
+            raise ValueError("env_kwargs: 'orientation' is set by --orientations, not by the env kwargs")
+        if "max_episode_steps" in self.env_kwargs:
+            raise ValueError("env_kwargs: 'max_episode_steps' is set by --max-steps")
+        _positive(self, "tasks", "max_steps")
+        _non_negative(self, "videos", "per_split")
+        if not isinstance(self.agent, str) or not self.agent:
+            raise ValueError(f"agent: expected a spec string, got {self.agent!r}")
+        check_output_folder(self.out, "out")
+        check_output_folder(self.videos_folder, "video_dir")
+
+    @property
+    def name(self) -> str:
+        """The agent's name in tables and files."""
+        return self.label or self.agent
+
+    @property
+    def merged_env_kwargs(self) -> dict[str, Any]:
+        """The env kwargs the run uses: the defaults with ``env_kwargs`` on top."""
+        return {**BENCH_ENV_DEFAULTS.get(self.env, {}), **self.env_kwargs}
+
+    @property
+    def videos_folder(self) -> Path:
+        """Where the videos go: ``video_dir``, else ``<out>/videos``."""
+        return Path(self.video_dir) if self.video_dir else Path(self.out) / "videos"

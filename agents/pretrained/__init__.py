@@ -1,0 +1,36 @@
+"""Reference world models shipped with the package, so ``eqbench --agent planner:<name>`` works on a fresh clone.
+
+Each ``<name>.pt`` here is a checkpoint written by ``agents.train.save_checkpoint`` (with its readable
+``<name>.pt.json``); ``README.md`` gives the command and seed that made every one of them
+(``python -m agents pretrain`` rebuilds them all). ``resolve`` turns a planner spec's checkpoint (a path or a
+name listed by ``available()``) into a file.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from eqenvs.files import existing_file
+
+__all__ = ["available", "folder", "resolve"]
+
+
+def folder() -> Path:
+    """The folder of the shipped checkpoints (inside the installed package)."""
+    return Path(str(resources.files(__name__)))
+
+
+def available() -> list[str]:
+    """Names of the shipped reference models."""
+    return sorted(p.stem for p in folder().glob("*.pt"))
+
+
+def resolve(name: str) -> Path:
+    """A checkpoint path: ``name`` itself when it is a path to a .pt file, else the shipped model of that name."""
+    if name.endswith(".pt") or "/" in name or "\\" in name:
+        return existing_file(name, "agent", "a .pt world-model checkpoint")
+    shipped = folder() / f"{name}.pt"
+    if shipped.is_file():
+        return shipped
+    raise ValueError(f"agent: {name!r} is neither a .pt checkpoint nor a shipped model; shipped: {available()}")
