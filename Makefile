@@ -29,44 +29,69 @@ test: setup
 	@$(BIN)/python -m pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
-# the environment benchmarks (2D, 3D) and the planning-speed benchmark
+# the environment benchmarks (2D, 3D), planning speed (threads idle and busy) and Muon's orthogonalisation
 bench: setup
 	$(BIN)/python -m eqenvs.benchmark
 	$(BIN)/python -m eqenvs.benchmark3d
 	$(BIN)/python -m agents plan-speed
+	$(BIN)/python -m agents optim-speed --no-quality
 
 # the world-model report on both envs (5 seeds each; about 8 + 20 minutes on 2 cores)
 report: setup
 	$(BIN)/python -m agents report --env EqPushT-v0 --preset full --out runs/report2d
 	$(BIN)/python -m agents report --env EqPushT3D-v0 --preset full --out runs/report3d
 
-# every run behind the README's planning tables (about 50 minutes; needs `make report` for the checkpoints)
-R2 := runs/report2d/seed0
-R3 := runs/report3d/seed0
-EQB := $(BIN)/python -m agents.benchmark --max-steps 60
-results: setup
-	$(BIN)/python -m agents sb3 --algo ppo --task push --steps 1000000 --out runs/ppo_push_1m.zip
-	$(BIN)/python -m agents sb3 --algo sac --task push --steps 60000 --out runs/sac_push_60k.zip
-	$(EQB) --agent planner:$(R2)/vn_explicit.pt,dtype=float64 --label "VN explicit + eq planner fp64" --out runs/bench/push_vn_eq64
-	$(EQB) --agent planner:$(R2)/vn_explicit.pt --label "VN explicit + eq planner fp32" --videos 0 --out runs/bench/push_vn_eq32
-	$(EQB) --agent planner:$(R2)/vn_latent.pt,dtype=float64 --label "VN latent + eq planner fp64" --videos 0 --out runs/bench/push_vnlatent_eq64
-	$(EQB) --agent planner:$(R2)/mlp_explicit.pt,equivariant=false --label "MLP explicit + plain planner" --out runs/bench/push_mlp_plain
-	$(EQB) --agent planner:$(R2)/vn_explicit.pt,equivariant=false --label "VN explicit + plain planner" --videos 0 --out runs/bench/push_vn_plain
-	$(EQB) --agent sb3:ppo:runs/ppo_push_1m.zip --label "SB3 PPO 1M (slice)" --videos 0 --out runs/bench/push_ppo1m
-	$(EQB) --agent sb3:sac:runs/sac_push_60k.zip --label "SB3 SAC 60k (slice)" --videos 0 --out runs/bench/push_sac60k
-	$(EQB) --agent scripted --label "scripted pusher" --videos 0 --out runs/bench/push_scripted
-	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:$(R2)/vn_explicit.pt,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 4 --videos 0 --out runs/bench/pose_vn_eq64
-	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:$(R2)/mlp_explicit.pt,equivariant=false --label "MLP explicit + plain planner" --tasks 4 --videos 0 --out runs/bench/pose_mlp_plain
-	$(EQB) --env-kwargs '{"task": "pusht"}' --agent planner:$(R2)/vn_explicit.pt,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 4 --videos 0 --out runs/bench/pusht_vn_eq64
-	$(EQB) --env-kwargs '{"task": "pusht"}' --agent scripted --label "scripted pusher" --tasks 4 --videos 0 --out runs/bench/pusht_scripted
-	$(EQB) --env-kwargs '{"task": "pusht"}' --agent random --label "random" --tasks 4 --videos 0 --out runs/bench/pusht_random
-	$(EQB) --env EqPushT3D-v0 --orientations ladder --per-split 1 --tasks 4 --videos 0 --agent planner:$(R3)/vn_explicit.pt,dtype=float64,horizon=10 --label "VN explicit + eq planner fp64 H10" --out runs/bench/3d_vn_eq64_h10
-	$(EQB) --env EqPushT3D-v0 --orientations ladder --per-split 1 --tasks 4 --videos 0 --agent planner:$(R3)/vn_explicit.pt,dtype=float64 --label "VN explicit + eq planner fp64" --out runs/bench/3d_vn_eq64
-	$(EQB) --env EqPushT3D-v0 --orientations ladder --per-split 1 --tasks 4 --videos 0 --agent planner:$(R3)/mlp_explicit.pt,equivariant=false,horizon=10 --label "MLP explicit + plain planner H10" --out runs/bench/3d_mlp_plain_h10
-	$(EQB) --env EqPushT3D-v0 --env-kwargs '{"task": "push", "orientation_mode": "physics"}' --orientations ladder --per-split 1 --tasks 4 --videos 0 --agent planner:$(R3)/vn_explicit.pt,dtype=float64,horizon=10 --label "VN explicit + eq planner fp64 H10" --out runs/bench/3d_vn_eq64_h10_physics
-	$(EQB) --env EqPushT3D-v0 --orientations ladder --per-split 1 --tasks 4 --videos 0 --agent scripted --label "scripted pusher" --out runs/bench/3d_scripted
-	$(BIN)/python -m agents compare runs/bench/push_* runs/bench/pose_* runs/bench/pusht_*
-	$(BIN)/python -m agents compare runs/bench/3d_*
+# every run behind the README's planning tables (about 3 hours of one core; two can run at once with
+# make -j2 results). The world models are the shipped reference models (agents/pretrained: seed 0 of
+# `make report`'s full preset, rebuilt by `make pretrained`)
+EQB := $(BIN)/python -m agents bench --max-steps 60
+LADDER := --env EqPushT3D-v0 --orientations ladder --per-split 1 --tasks 16 --videos 0
+RESULTS := push_vn_eq64 push_mlp_plain push_vn_eq32 push_vnlatent_eq64 push_vn_plain push_scripted push_ppo1m \
+	push_sac60k pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_vn_eq64_h10 3d_vn_eq64 \
+	3d_mlp_plain_h10 3d_vn_eq64_h10_physics 3d_scripted
+results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS)))
+	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_% pusht_%,$(RESULTS)))
+	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter 3d_%,$(RESULTS)))
+runs/ppo_push_1m.zip: | setup
+	$(BIN)/python -m agents sb3 --algo ppo --task push --steps 1000000 --out $@
+runs/sac_push_60k.zip: | setup
+	$(BIN)/python -m agents sb3 --algo sac --task push --steps 60000 --out $@
+runs/bench/push_vn_eq64/summary.json: | setup
+	$(EQB) --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --out $(@D)
+runs/bench/push_mlp_plain/summary.json: | setup
+	$(EQB) --agent planner:mlp_explicit-push2d,equivariant=false --label "MLP explicit + plain planner" --out $(@D)
+runs/bench/push_vn_eq32/summary.json: | setup
+	$(EQB) --agent planner:vn_explicit-push2d --label "VN explicit + eq planner fp32" --tasks 8 --videos 0 --out $(@D)
+runs/bench/push_vnlatent_eq64/summary.json: | setup
+	$(EQB) --agent planner:vn_latent-push2d,dtype=float64 --label "VN latent + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
+runs/bench/push_vn_plain/summary.json: | setup
+	$(EQB) --agent planner:vn_explicit-push2d,equivariant=false --label "VN explicit + plain planner" --tasks 8 --videos 0 --out $(@D)
+runs/bench/push_scripted/summary.json: | setup
+	$(EQB) --agent scripted --label "scripted pusher" --videos 0 --out $(@D)
+runs/bench/push_ppo1m/summary.json: runs/ppo_push_1m.zip
+	$(EQB) --agent sb3:ppo:$< --label "SB3 PPO 1M (slice)" --videos 0 --out $(@D)
+runs/bench/push_sac60k/summary.json: runs/sac_push_60k.zip
+	$(EQB) --agent sb3:sac:$< --label "SB3 SAC 60k (slice)" --videos 0 --out $(@D)
+runs/bench/pose_vn_eq64/summary.json: | setup
+	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
+runs/bench/pose_mlp_plain/summary.json: | setup
+	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:mlp_explicit-push2d,equivariant=false --label "MLP explicit + plain planner" --tasks 8 --videos 0 --out $(@D)
+runs/bench/pusht_vn_eq64/summary.json: | setup
+	$(EQB) --env-kwargs '{"task": "pusht"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
+runs/bench/pusht_scripted/summary.json: | setup
+	$(EQB) --env-kwargs '{"task": "pusht"}' --agent scripted --label "scripted pusher" --tasks 8 --videos 0 --out $(@D)
+runs/bench/pusht_random/summary.json: | setup
+	$(EQB) --env-kwargs '{"task": "pusht"}' --agent random --label "random" --tasks 8 --videos 0 --out $(@D)
+runs/bench/3d_vn_eq64_h10/summary.json: | setup
+	$(EQB) $(LADDER) --agent planner:vn_explicit-push3d,dtype=float64,horizon=10 --label "VN explicit + eq planner fp64 H10" --out $(@D)
+runs/bench/3d_vn_eq64/summary.json: | setup
+	$(EQB) $(LADDER) --agent planner:vn_explicit-push3d,dtype=float64 --label "VN explicit + eq planner fp64" --out $(@D)
+runs/bench/3d_mlp_plain_h10/summary.json: | setup
+	$(EQB) $(LADDER) --agent planner:mlp_explicit-push3d,equivariant=false,horizon=10 --label "MLP explicit + plain planner H10" --out $(@D)
+runs/bench/3d_vn_eq64_h10_physics/summary.json: | setup
+	$(EQB) $(LADDER) --env-kwargs '{"orientation_mode": "physics"}' --agent planner:vn_explicit-push3d,dtype=float64,horizon=10 --label "VN explicit + eq planner fp64 H10" --out $(@D)
+runs/bench/3d_scripted/summary.json: | setup
+	$(EQB) $(LADDER) --agent scripted --label "scripted pusher" --out $(@D)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

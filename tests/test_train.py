@@ -61,7 +61,8 @@ def residual64(model, data) -> float:
 @pytest.mark.parametrize("optimizer", ["muon", "adamw", "adam", "sgd"])
 def test_training_keeps_the_model_exact_under_every_optimiser(data, optimizer):
     model, history = train(data, TrainConfig(model="vn_latent", epochs=2, optimizer=optimizer, dtype="float64"))
-    assert np.isfinite(history["loss"]).all() and history["loss"][-1] < history["loss"][0] * 10
+    # two epochs lower the loss by 5-13% (measured: muon 0.946, adamw/adam 0.867, sgd 0.950 of the first epoch's)
+    assert np.isfinite(history["loss"]).all() and history["loss"][-1] < 0.98 * history["loss"][0]
     assert residual64(model, data) < 1e-12
 
 

@@ -67,11 +67,13 @@ def plot_summary(summary: dict[str, Any], path: Path) -> None:
             ax.grid(alpha=0.3)
         ax.set_title(title, fontsize=9)
         if k == 0:
-            ax.legend(loc="upper left", bbox_to_anchor=(-0.25, 1.15) if polar else (0.0, 1.0), fontsize=7)
+            handles, labels = ax.get_legend_handles_labels()
+            fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.93), ncol=len(labels), fontsize=7,
+                       frameon=False)  # fmt: skip
     task = summary["task"]
     fig.suptitle(f"{summary['label']} on {summary['env']} ({task}), {summary['tasks']} paired tasks per orientation; "
                  "bands: 95% intervals (success: Wilson; error: Student t)", fontsize=9)  # fmt: skip
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    fig.tight_layout(rect=(0, 0, 1, 0.88))
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
