@@ -19,7 +19,6 @@ from the exact frame-mode trajectory printed per rung, the world camera's view w
 from __future__ import annotations
 
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -145,13 +144,3 @@ def run(config: DemoConfig) -> int:
         _write(out, "showcase_ladder3d", streams, labels, 3, config)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0 if ok else 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    from agents.__main__ import parse
-
-    return run(parse(argv, {"demo": DemoConfig}, prog="python -m agents demo"))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

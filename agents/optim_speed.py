@@ -45,7 +45,7 @@ import numpy as np
 from agents.config import OptimSpeedConfig
 from eqenvs.files import write_json
 
-__all__ = ["EMULATE_AVX2", "OPTIMIZERS", "main", "measure_epochs", "measure_ns", "measure_quality", "run"]
+__all__ = ["EMULATE_AVX2", "OPTIMIZERS", "measure_epochs", "measure_ns", "measure_quality", "run"]
 
 EMULATE_AVX2 = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 """Environment that makes torch behave as on an AVX2-only CPU (read when torch is imported)."""
@@ -307,14 +307,3 @@ def run(config: OptimSpeedConfig) -> dict[str, Any]:
     if config.json is not None:
         write_json(config.json, result)
     return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    from agents.__main__ import parse
-
-    run(parse(argv, {"optim-speed": OptimSpeedConfig}, prog="python -m agents optim-speed"))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,7 +14,6 @@ batched against one-by-one evaluation of orientations.
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,13 +25,14 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from tqdm import tqdm
 
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.config import PlanSpeedConfig
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
 from agents.world_models import build_model
 
-__all__ = ["main", "measure"]
+__all__ = ["measure"]
 
 
 def _median_seconds(fn, repeats: int) -> float:
@@ -74,8 +74,11 @@ def _busy_core() -> Iterator[None]:
 
 
 def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6, seed: int = 0,
-            thread_counts: tuple[int, ...] = (1, 2), busy: bool = True) -> dict[str, Any]:  # fmt: skip
+            thread_counts: tuple[int, ...] = (1, 2), busy: bool = True, progress: bool = False
+            ) -> dict[str, Any]:  # fmt: skip
     """Every figure of the module docstring; the thread count is restored afterwards."""
+    stages = len(thread_counts) * (2 if busy else 1) + 2 + int(compile_model) + 1
+    bar = tqdm(total=stages, desc="plan-speed", unit="figure", disable=not progress)
     threads_before = torch.get_num_threads()
     env = gym.make("EqPushT-v0", task="push")
     symmetry = env.unwrapped.symmetry
@@ -92,29 +95,41 @@ def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6
     try:
         for n in thread_counts:
             torch.set_num_threads(n)
+            bar.set_postfix_str(f"{n} thread(s), idle")
             entry = {"idle_ms": 1e3 * _median_seconds(plan, repeats)}
+            bar.update()
             if busy:
+                bar.set_postfix_str(f"{n} thread(s), beside a busy process")
                 with _busy_core():
                     entry["busy_ms"] = 1e3 * _median_seconds(plan, repeats)
+                bar.update()
             result["threads"][str(n)] = entry
         torch.set_num_threads(1)
+        bar.set_postfix_str("eager plan and its matmul floor")
         eager = _median_seconds(plan, repeats)
+        bar.update()
         shapes = _matmul_shapes(planner, obs)
         flops = sum(2.0 * m * k * n for m, k, n in shapes)
         operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
         floor = _median_seconds(lambda: [torch.mm(a, b) for a, b in operands], repeats)
+        bar.update()
         result.update(gflop_per_plan=flops / 1e9, matmul_floor_ms=1e3 * floor, eager_ms=1e3 * eager,
                       eager_flop_rate_ratio=floor / eager, matmul_gflops=flops / floor / 1e9)  # fmt: skip
         if compile_model:
+            bar.set_postfix_str("torch.compile (~40 s once)")
             started = time.perf_counter()
             model.rollout = torch.compile(model.rollout, dynamic=False)
             plan()
             result["compile_seconds"] = time.perf_counter() - started
             compiled = _median_seconds(plan, repeats)
             result.update(compiled_ms=1e3 * compiled, compiled_flop_rate_ratio=floor / compiled)
+            bar.update()
+        bar.set_postfix_str("batched vs one-by-one evaluation")
         result.update(_batched_speedup(orientations, seed))
+        bar.update()
     finally:
         torch.set_num_threads(threads_before)
+        bar.close()
     return result
 
 
@@ -146,8 +161,12 @@ def _batched_speedup(orientations: int, seed: int) -> dict[str, float]:
 def run(config: PlanSpeedConfig) -> dict[str, Any]:
     """Measure and print (``python -m agents plan-speed``)."""
     r = measure(config.repeats, config.compile, config.orientations, thread_counts=config.thread_counts,
-                busy=config.busy)  # fmt: skip
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}")
+                busy=config.busy, progress=True)  # fmt: skip
+    from agents.optim_speed import cpu_description
+
+    cpu = cpu_description()
+    print(f"machine: {cpu['model']}, {os.cpu_count()} cores (bf16 units: {', '.join(cpu['bf16_flags']) or 'none'}); "
+          f"torch {torch.__version__}")  # fmt: skip
     print("one MPPI plan, 300 samples x 20 steps x 6 iterations, 2D VN latent model:")
     for n, entry in r["threads"].items():
         busy = f"   beside a busy process {entry['busy_ms']:7.1f} ms" if "busy_ms" in entry else ""
@@ -163,14 +182,3 @@ def run(config: PlanSpeedConfig) -> dict[str, Any]:
     print(f"batched evaluation of {r['orientations']} orientations: {r['batched_seconds']:.1f} s vs one by one "
           f"{r['one_by_one_seconds']:.1f} s: speed-up x{r['batched_speedup']:.2f}  (aim >= 1.5)")  # fmt: skip
     return r
-
-
-def main(argv: list[str] | None = None) -> int:
-    from agents.__main__ import parse
-
-    run(parse(argv, {"plan-speed": PlanSpeedConfig}, prog="python -m agents plan-speed"))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

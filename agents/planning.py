@@ -66,7 +66,7 @@ class PlannerConfig:
         for name in ("samples", "horizon", "iterations", "elites"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
-        if self.elites > self.samples:
+        if self.method == "cem" and self.elites > self.samples:
             raise ValueError(f"elites: {self.elites} exceeds samples {self.samples}")
         if not (self.temperature > 0 and self.init_std > 0 and self.min_std > 0):
             raise ValueError("temperature, init_std and min_std: must be > 0")

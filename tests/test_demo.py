@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import imageio.v3 as iio
 
-from agents import demo
+from agents.__main__ import main
 
 
 def test_demo_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
-    code = demo.main(["--out", str(tmp_path), "--steps", "30", "--slice-angles", "20", "--heldout-angles", "200",
+    code = main(["demo", "--out", str(tmp_path), "--steps", "30", "--slice-angles", "20", "--heldout-angles", "200",
                       "--tile", "64", "--gif-tile", "32", "--steps-3d", "8"])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0

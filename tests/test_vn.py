@@ -15,15 +15,6 @@ F64 = torch.float64
 NAMES = ["VNLinear", "VNLeakyReLU", "VNRMSNorm", "VNGate", "VNMLP"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One thread per process: torch's pool is 3.5-40x slower beside another busy process (DESIGN.md)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def elements(dim: int):
     """16 Haar-random rotations and a finite subgroup (C4 / the octahedral group)."""
     return sample_elements(SO2 if dim == 2 else SO3, 16, seed=dim)

@@ -19,15 +19,6 @@ F64 = torch.float64
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One thread per process: torch's pool is 3.5-40x slower beside another busy process (DESIGN.md)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def setup(env_id: str, kind: str, dtype: torch.dtype = F64):
     symmetry = gym.make(env_id).unwrapped.symmetry
     torch.manual_seed(0)

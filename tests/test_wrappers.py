@@ -143,7 +143,10 @@ def test_sample_orientation_physics_mode_moves_the_scene():
     assert env.unwrapped.scene.placement == info["orientation"]
 
 
-def test_stable_baselines3_ppo_trains_on_the_slice():
+def test_stable_baselines3_ppo_runs_on_the_slice_with_a_fresh_orientation_per_episode():
+    """What the wrapper promises SB3 (that PPO *learns* the task is measured by `python -m agents sb3`, not here):
+    every episode at a new slice orientation, and PPO's updates happen on them."""
+    import torch
     from stable_baselines3 import PPO
 
     class Record(gym.Wrapper):
@@ -158,7 +161,11 @@ def test_stable_baselines3_ppo_trains_on_the_slice():
 
     env = Record(SampleOrientation(gym.make("EqPushT-v0", task="push", max_episode_steps=25), split="slice", seed=0))
     model = PPO("MlpPolicy", env, n_steps=64, batch_size=32, n_epochs=1, seed=0, device="cpu")
+    before = [p.detach().clone() for p in model.policy.parameters()]
     model.learn(total_timesteps=128)
+    assert model.num_timesteps == 128
+    changed = [not torch.equal(a, b) for a, b in zip(before, model.policy.parameters(), strict=True)]
+    assert sum(changed) >= len(changed) // 2  # two gradient updates moved the policy and value networks
     split = get_split("EqPushT-v0", "slice")
     assert len(env.orientations) >= 128 // 25
     assert all(split.contains(g) for g in env.orientations)
