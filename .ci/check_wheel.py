@@ -35,11 +35,11 @@ def main() -> int:
     scene = resources.files("eqenvs.assets").joinpath("pusht3d.xml")
     if not scene.is_file():
         raise SystemExit("eqenvs.assets/pusht3d.xml is missing from the wheel")
-    if not available():
-        raise SystemExit("agents.pretrained holds no reference models")
+    if "vn_explicit-push2d" not in available():
+        raise SystemExit(f"agents.pretrained lacks vn_explicit-push2d: {available()}")
     print(f"shipped: eqenvs.assets/pusht3d.xml; reference models {available()}")
     with tempfile.TemporaryDirectory() as folder:
-        model = next(name for name in available() if "2d" in name)
+        model = "vn_explicit-push2d"
         command = [str(Path(sys.executable).parent / "eqbench"), "--agent", f"planner:{model}",
                    "--orientations", "0deg,90deg", "--tasks", "1", "--max-steps", "3", "--videos", "0",
                    "--out", str(Path(folder) / "bench")]  # fmt: skip
