@@ -354,13 +354,17 @@ class PlanSpeedConfig:
     """Orientations of the batched-evaluation measurement."""
     thread_counts: tuple[int, ...] = (1, 2)
     """torch thread counts to measure, each on an idle machine and beside a busy process."""
+    batches: tuple[int, ...] = (1, 18)
+    """Observations planned for at once in the thread measurements (eqbench: 17 orientations + the identity)."""
     busy: bool = True
     """Also measure beside one CPU-bound process (a busy machine)."""
 
     def __post_init__(self) -> None:
         _positive(self, "repeats", "orientations")
-        if not self.thread_counts or any(n < 1 for n in self.thread_counts):
-            raise ValueError(f"thread_counts: must be positive integers, got {self.thread_counts}")
+        for name in ("thread_counts", "batches"):
+            values = getattr(self, name)
+            if not values or any(n < 1 for n in values):
+                raise ValueError(f"{name}: must be positive integers, got {values}")
 
 
 @dataclass(frozen=True, kw_only=True)

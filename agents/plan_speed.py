@@ -74,10 +74,12 @@ def _busy_core() -> Iterator[None]:
 
 
 def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6, seed: int = 0,
-            thread_counts: tuple[int, ...] = (1, 2), busy: bool = True, progress: bool = False
-            ) -> dict[str, Any]:  # fmt: skip
-    """Every figure of the module docstring; the thread count is restored afterwards."""
-    stages = len(thread_counts) * (2 if busy else 1) + 2 + int(compile_model) + 1
+            thread_counts: tuple[int, ...] = (1, 2), busy: bool = True, progress: bool = False,
+            batches: tuple[int, ...] = (1,)) -> dict[str, Any]:  # fmt: skip
+    """Every figure of the module docstring; the thread count is restored afterwards. ``batches``: the
+    observations planned for at once in the thread measurements (eqbench plans 18 at once: 17 orientations
+    and the identity)."""
+    stages = len(thread_counts) * len(batches) * (2 if busy else 1) + 2 + int(compile_model) + 1
     bar = tqdm(total=stages, desc="plan-speed", unit="figure", disable=not progress)
     threads_before = torch.get_num_threads()
     env = gym.make("EqPushT-v0", task="push")
@@ -87,23 +89,26 @@ def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6
     obs = env.reset(seed=seed)[0][None]
     planner = MPCPlanner(model, default_cost(symmetry, "push"), PlannerConfig())
 
-    def plan() -> None:
+    def plan(batch: np.ndarray = obs) -> None:
         planner.reset(0)
-        planner.plan(obs)
+        planner.plan(batch)
 
     result: dict[str, Any] = {"threads": {}}
     try:
         for n in thread_counts:
             torch.set_num_threads(n)
-            bar.set_postfix_str(f"{n} thread(s), idle")
-            entry = {"idle_ms": 1e3 * _median_seconds(plan, repeats)}
-            bar.update()
-            if busy:
-                bar.set_postfix_str(f"{n} thread(s), beside a busy process")
-                with _busy_core():
-                    entry["busy_ms"] = 1e3 * _median_seconds(plan, repeats)
+            for b in batches:
+                observations = np.repeat(obs, b, axis=0)
+                times = max(2, repeats // b)
+                bar.set_postfix_str(f"{n} thread(s), batch {b}, idle")
+                entry = {"idle_ms": 1e3 * _median_seconds(lambda o=observations: plan(o), times)}
                 bar.update()
-            result["threads"][str(n)] = entry
+                if busy:
+                    bar.set_postfix_str(f"{n} thread(s), batch {b}, beside a busy process")
+                    with _busy_core():
+                        entry["busy_ms"] = 1e3 * _median_seconds(lambda o=observations: plan(o), times)
+                    bar.update()
+                result["threads"].setdefault(str(n), {})[str(b)] = entry
         torch.set_num_threads(1)
         bar.set_postfix_str("eager plan and its matmul floor")
         eager = _median_seconds(plan, repeats)
@@ -161,16 +166,17 @@ def _batched_speedup(orientations: int, seed: int) -> dict[str, float]:
 def run(config: PlanSpeedConfig) -> dict[str, Any]:
     """Measure and print (``python -m agents plan-speed``)."""
     r = measure(config.repeats, config.compile, config.orientations, thread_counts=config.thread_counts,
-                busy=config.busy, progress=True)  # fmt: skip
+                busy=config.busy, progress=True, batches=config.batches)  # fmt: skip
     from agents.optim_speed import cpu_description
 
     cpu = cpu_description()
     print(f"machine: {cpu['model']}, {os.cpu_count()} cores (bf16 units: {', '.join(cpu['bf16_flags']) or 'none'}); "
           f"torch {torch.__version__}")  # fmt: skip
     print("one MPPI plan, 300 samples x 20 steps x 6 iterations, 2D VN latent model:")
-    for n, entry in r["threads"].items():
-        busy = f"   beside a busy process {entry['busy_ms']:7.1f} ms" if "busy_ms" in entry else ""
-        print(f"  {n} torch thread(s): idle {entry['idle_ms']:7.1f} ms{busy}")
+    for n, per_batch in r["threads"].items():
+        for b, entry in per_batch.items():
+            busy = f"   beside a busy process {entry['busy_ms']:8.1f} ms" if "busy_ms" in entry else ""
+            print(f"  {n} torch thread(s), {b:>2s} observation(s) at once: idle {entry['idle_ms']:8.1f} ms{busy}")
     print(f"  {r['gflop_per_plan']:.2f} GFLOP; matmul floor (the same products, torch.mm alone, 1 thread): "
           f"{r['matmul_floor_ms']:7.1f} ms ({r['matmul_gflops']:.0f} GFLOP/s)")  # fmt: skip
     print(f"  eager, 1 thread:    {r['eager_ms']:7.1f} ms per plan  FLOP-rate ratio {r['eager_flop_rate_ratio']:.2f}"

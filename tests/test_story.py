@@ -46,5 +46,5 @@ def test_plan_speed_measures_threads_and_the_matmul_floor():
     # the floor replays the plan's own products: at most the plan's time, and not negligible beside it
     assert 0.05 < result["eager_flop_rate_ratio"] <= 1.0
     assert set(result["threads"]) == {"1", "2"}
-    assert all(set(e) == {"idle_ms", "busy_ms"} for e in result["threads"].values())
+    assert all(set(e["1"]) == {"idle_ms", "busy_ms"} for e in result["threads"].values())
     assert result["batched_seconds"] > 0 and result["one_by_one_seconds"] > 0
