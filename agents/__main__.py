@@ -1,6 +1,6 @@
-"""``python -m agents <command>``: the world-model pipeline, baselines, benchmarks and demos.
+"""python -m agents <command>: the world-model pipeline, baselines, benchmarks and demos.
 
-    python -m agents story                 the main job: collect, train, plan at every orientation (~90 s)
+    python -m agents story                 the main job: collect, train, plan at every orientation (~3 min)
     python -m agents collect    --out runs/push2d.npz --episodes 400
     python -m agents train      --data runs/push2d.npz --model vn_latent --out runs/vn_latent.pt
     python -m agents evaluate   --data runs/push2d.npz --checkpoints runs/vn_latent.pt runs/mlp_latent.pt
@@ -13,8 +13,8 @@
     python -m agents pretrain              rebuild the reference models shipped in agents/pretrained
     python -m agents demo                  the environment showcase
 
-``python -m agents <command> --help`` lists every flag with its default. Commands that run torch take
-``--threads`` (default 1: one thread per process, measured best when anything else runs).
+python -m agents <command> --help lists every flag with its default. Commands that run torch take
+--threads (default 1: one thread per process, measured best when anything else runs).
 """
 
 from __future__ import annotations
