@@ -1,6 +1,6 @@
 """The world-model report: collect on the slice, train every model, evaluate across orientations, check targets.
 
-    python -m agents report --env EqPushT-v0 --preset quick     # one seed, small budget (~40 s)
+    python -m agents report --env EqPushT-v0 --preset quick     # one seed, small budget (~60 s)
     python -m agents report --env EqPushT-v0 --preset full      # 5 seeds, stress-tested baselines
     python -m agents report --env EqPushT3D-v0 --preset full    # every rung of the SE(3) ladder
 

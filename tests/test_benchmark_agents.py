@@ -244,6 +244,8 @@ def test_env_kwargs_merge_with_the_defaults(tmp_path):
     summary = bench.run_benchmark(cfg, progress=False)
     assert summary["task"] == "push" and summary["env_kwargs"]["orientation_mode"] == "physics"
     assert "task 'push' (physics mode)" in bench.format_summary(summary)
+    row = bench.format_comparison([summary], reps=50).splitlines()[2].split()
+    assert row[1:4] == ["EqPushT-v0", "push", "physics"]  # the mode has its own column (a label could hide it)
 
 
 def test_seeds_of_one_agent_are_aggregated_with_iqm(tmp_path, checkpoints):
@@ -254,7 +256,7 @@ def test_seeds_of_one_agent_are_aggregated_with_iqm(tmp_path, checkpoints):
     summaries = [bench.load_summary(tmp_path / name) for name in ("vn_explicit", "mlp_explicit")]
     table = bench.format_comparison(summaries, reps=200)
     lines = [line for line in table.splitlines()[2:] if line.startswith("agent ")]
-    assert len(lines) == 1 and lines[0].split()[3] == "2"  # one agent, two runs
+    assert len(lines) == 1 and lines[0].split()[4] == "2"  # one agent, two runs
     assert "interquartile mean" in table
 
 

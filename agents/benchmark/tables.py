@@ -124,17 +124,16 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for s in summaries:
         groups[_group_key(s)].append(s)
-    header = (f"{'agent':34s} {'env':12s} {'task':>5s} {'runs':>4s} {'success seen [95% CI]':>22s} "
+    header = (f"{'agent':34s} {'env':12s} {'task':>5s} {'mode':>7s} {'runs':>4s} {'success seen [95% CI]':>22s} "
               f"{'success held-out':>20s} {'held - seen, paired':>22s} {'error seen':>10s} {'error held':>10s} "
               f"{'OOD':>6s} {'max paired':>10s} {'residual':>8s} {'ms/step':>7s}")  # fmt: skip
     lines = [header, "-" * len(header)]
     for group in groups.values():
         r = _aggregate(group, reps)
-        label = r["label"] if r["mode"] == "frame" else f"{r['label']} [{r['mode']}]"
         unit = r["unit"]
         err = lambda e, unit=unit: "n/a" if not e or e.get("mean") is None else f"{e['mean']:.4g} {unit}"  # noqa: E731
         lines.append(
-            f"{label[:34]:34s} {r['env'][:12]:12s} {str(r['task'])[:5]:>5s} {r['runs']:4d} "
+            f"{r['label'][:34]:34s} {r['env'][:12]:12s} {str(r['task'])[:5]:>5s} {r['mode'][:7]:>7s} {r['runs']:4d} "
             f"{_est(r.get('seen')):>22s} {_est(r.get('heldout')):>20s} {_est(r.get('gap'), signed=True):>22s} "
             f"{err(r.get('err_seen')):>10s} {err(r.get('err_held')):>10s} {_num(r.get('ood'), '6.3g'):>6s} "
             f"{_num(r['max_paired'], '10.2g'):>10s} {_num(r['residual'], '8.1e'):>8s} {_num(r['plan_ms'], '7.1f'):>7s}"
