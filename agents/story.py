@@ -1,6 +1,6 @@
 """The quick end-to-end story (the README's main job): train on the slice, plan everywhere.
 
-    python -m agents story          # about 2 minutes on 2 cores; runs/story/, videos/showcase_story.*
+    python -m agents story          # about 3.5 minutes on 2 cores; runs/story/, videos/showcase_story.*
 
 1. Collect push transitions on the training slice (scripted pusher, fresh slice orientation per episode).
 2. Train the equivariant VN explicit world model and the MLP baseline.
