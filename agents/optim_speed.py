@@ -31,18 +31,16 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from agents.config import OptimSpeedConfig
+from agents.timing import cpu_description, median_ms
 from eqenvs.files import write_json
 
 __all__ = ["EMULATE_AVX2", "OPTIMIZERS", "measure_epochs", "measure_ns", "measure_quality", "run"]
@@ -52,35 +50,6 @@ EMULATE_AVX2 = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 OPTIMIZERS = ("torch_muon", "muon", "adamw")
 MODELS = ("vn_latent", "mlp_latent", "vn_explicit", "mlp_explicit")
 ENV_ID = "EqPushT-v0"
-
-
-def cpu_description() -> dict[str, Any]:
-    """The CPU model, its bf16-relevant flags (Linux ``/proc/cpuinfo``) and the ISA torch dispatches to."""
-    import torch
-
-    model, flags = platform.processor() or platform.machine(), set()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-    return {"model": model, "cores": os.cpu_count(),
-            "bf16_flags": sorted(f for f in flags if "bf16" in f) or ["none"],
-            "avx512f": "avx512f" in flags, "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "torch": torch.__version__}  # fmt: skip
-
-
-def _median_ms(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return 1e3 * statistics.median(times)
 
 
 def _symmetry():
@@ -117,21 +86,21 @@ def measure_ns(repeats: int = 10) -> dict[str, Any]:
     generator = torch.Generator().manual_seed(0)
     a, b = torch.randn(256, 256, generator=generator), torch.randn(256, 256, generator=generator)
     a16, b16 = a.bfloat16(), b.bfloat16()
-    matmul = {"bf16": _median_ms(lambda: a16 @ b16, repeats), "fp32": _median_ms(lambda: a @ b, repeats)}
+    matmul = {"bf16": median_ms(lambda: a16 @ b16, repeats), "fp32": median_ms(lambda: a @ b, repeats)}
     per_shape = {}
     for shape in sorted({s for counts in shapes.values() for s in counts}, key=lambda s: -s[0] * s[1]):
         m = torch.randn(*shape, generator=generator)
         per_shape[shape] = {
             # bf16 as torch.optim.Muon computes it (the same operations: tests/test_optim.py checks bit equality)
-            "bf16": _median_ms(lambda m=m: orthogonalise(m, dtype=torch.bfloat16), repeats),
-            "fp32": _median_ms(lambda m=m: orthogonalise(m), repeats),
+            "bf16": median_ms(lambda m=m: orthogonalise(m, dtype=torch.bfloat16), repeats),
+            "fp32": median_ms(lambda m=m: orthogonalise(m), repeats),
         }
     per_model = {}
     for kind, counts in shapes.items():
         batches = [torch.randn(n, *s, generator=generator) for s, n in counts.items()]
         per_model[kind] = {
             "torch_muon": sum(per_shape[s]["bf16"] * n for s, n in counts.items()),  # one matrix at a time
-            "muon": _median_ms(lambda b=batches: [orthogonalise(x) for x in b], repeats),  # batched per shape
+            "muon": median_ms(lambda b=batches: [orthogonalise(x) for x in b], repeats),  # batched per shape
         }
     return {"cpu": cpu_description(), "matmul_256": matmul,
             "per_shape": [{"shape": list(s), **v} for s, v in per_shape.items()],

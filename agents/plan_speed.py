@@ -14,7 +14,6 @@ batched against one-by-one evaluation of orientations.
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -30,19 +29,10 @@ from tqdm import tqdm
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.config import PlanSpeedConfig
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
+from agents.timing import cpu_description, median_ms
 from agents.world_models import build_model
 
 __all__ = ["measure"]
-
-
-def _median_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def _matmul_shapes(planner: MPCPlanner, obs: np.ndarray) -> list[tuple[int, int, int]]:
@@ -101,22 +91,22 @@ def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6
                 observations = np.repeat(obs, b, axis=0)
                 times = max(2, repeats // b)
                 bar.set_postfix_str(f"{n} thread(s), batch {b}, idle")
-                entry = {"idle_ms": 1e3 * _median_seconds(lambda o=observations: plan(o), times)}
+                entry = {"idle_ms": median_ms(lambda o=observations: plan(o), times)}
                 bar.update()
                 if busy:
                     bar.set_postfix_str(f"{n} thread(s), batch {b}, beside a busy process")
                     with _busy_core():
-                        entry["busy_ms"] = 1e3 * _median_seconds(lambda o=observations: plan(o), times)
+                        entry["busy_ms"] = median_ms(lambda o=observations: plan(o), times)
                     bar.update()
                 result["threads"].setdefault(str(n), {})[str(b)] = entry
         torch.set_num_threads(1)
         bar.set_postfix_str("eager plan and its matmul floor")
-        eager = _median_seconds(plan, repeats)
+        eager = 1e-3 * median_ms(plan, repeats)
         bar.update()
         shapes = _matmul_shapes(planner, obs)
         flops = sum(2.0 * m * k * n for m, k, n in shapes)
         operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
-        floor = _median_seconds(lambda: [torch.mm(a, b) for a, b in operands], repeats)
+        floor = 1e-3 * median_ms(lambda: [torch.mm(a, b) for a, b in operands], repeats)
         bar.update()
         result.update(gflop_per_plan=flops / 1e9, matmul_floor_ms=1e3 * floor, eager_ms=1e3 * eager,
                       eager_flop_rate_ratio=floor / eager, matmul_gflops=flops / floor / 1e9)  # fmt: skip
@@ -126,7 +116,7 @@ def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6
             model.rollout = torch.compile(model.rollout, dynamic=False)
             plan()
             result["compile_seconds"] = time.perf_counter() - started
-            compiled = _median_seconds(plan, repeats)
+            compiled = 1e-3 * median_ms(plan, repeats)
             result.update(compiled_ms=1e3 * compiled, compiled_flop_rate_ratio=floor / compiled)
             bar.update()
         bar.set_postfix_str("batched vs one-by-one evaluation")
@@ -167,7 +157,6 @@ def run(config: PlanSpeedConfig) -> dict[str, Any]:
     """Measure and print (``python -m agents plan-speed``)."""
     r = measure(config.repeats, config.compile, config.orientations, thread_counts=config.thread_counts,
                 busy=config.busy, progress=True, batches=config.batches)  # fmt: skip
-    from agents.optim_speed import cpu_description
 
     cpu = cpu_description()
     print(f"machine: {cpu['model']}, {os.cpu_count()} cores (bf16 units: {', '.join(cpu['bf16_flags']) or 'none'}); "
