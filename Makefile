@@ -38,14 +38,14 @@ bench: setup
 
 # the world-model report on both envs (5 seeds each; about 8 + 20 minutes on 2 cores)
 report: setup
-	$(BIN)/python -m agents report --env EqPushT-v0 --preset full --out runs/report2d
-	$(BIN)/python -m agents report --env EqPushT3D-v0 --preset full --out runs/report3d
+	$(BIN)/python -m agents report --env EqPushT-v1 --preset full --out runs/report2d
+	$(BIN)/python -m agents report --env EqPushT3D-v1 --preset full --out runs/report3d
 
 # every run behind the README's planning tables (about 3 hours of one core; two can run at once with
 # make -j2 results). The world models are the shipped reference models (agents/pretrained: seed 0 of
 # `make report`'s full preset, rebuilt by `make pretrained`)
 EQB := $(BIN)/python -m agents bench --max-steps 60
-LADDER := --env EqPushT3D-v0 --orientations ladder --per-split 1 --tasks 16 --videos 0
+LADDER := --env EqPushT3D-v1 --orientations ladder --per-split 1 --tasks 16 --videos 0
 RESULTS := push_vn_eq64 push_mlp_plain push_vn_eq32 push_vnlatent_eq64 push_vn_plain push_scripted push_ppo1m \
 	push_sac60k pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_vn_eq64_h10 3d_vn_eq64 \
 	3d_mlp_plain_h10 3d_vn_eq64_h10_physics 3d_scripted
@@ -53,9 +53,9 @@ results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_% pusht_%,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter 3d_%,$(RESULTS)))
 runs/ppo_push_1m.zip: | setup
-	$(BIN)/python -m agents sb3 --algo ppo --task push --steps 1000000 --out $@
+	$(BIN)/python -m agents sb3 --env EqPushT-v0 --algo ppo --task push --steps 1000000 --out $@
 runs/sac_push_60k.zip: | setup
-	$(BIN)/python -m agents sb3 --algo sac --task push --steps 60000 --out $@
+	$(BIN)/python -m agents sb3 --env EqPushT-v0 --algo sac --task push --steps 60000 --out $@
 runs/bench/push_vn_eq64/summary.json: | setup
 	$(EQB) --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --out $(@D)
 runs/bench/push_mlp_plain/summary.json: | setup
@@ -69,9 +69,9 @@ runs/bench/push_vn_plain/summary.json: | setup
 runs/bench/push_scripted/summary.json: | setup
 	$(EQB) --agent scripted --label "scripted pusher" --videos 0 --out $(@D)
 runs/bench/push_ppo1m/summary.json: runs/ppo_push_1m.zip
-	$(EQB) --agent sb3:ppo:$< --label "SB3 PPO 1M (slice)" --videos 0 --out $(@D)
+	$(EQB) --agent sb3:ppo:$< --label "SB3 PPO 1M (slice, v0 reward)" --videos 0 --out $(@D)
 runs/bench/push_sac60k/summary.json: runs/sac_push_60k.zip
-	$(EQB) --agent sb3:sac:$< --label "SB3 SAC 60k (slice)" --videos 0 --out $(@D)
+	$(EQB) --agent sb3:sac:$< --label "SB3 SAC 60k (slice, v0 reward)" --videos 0 --out $(@D)
 runs/bench/pose_vn_eq64/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 runs/bench/pose_mlp_plain/summary.json: | setup

@@ -4,7 +4,7 @@
     python -m agents collect    --out runs/push2d.npz --episodes 400
     python -m agents train      --data runs/push2d.npz --model vn_latent --out runs/vn_latent.pt
     python -m agents evaluate   --data runs/push2d.npz --checkpoints runs/vn_latent.pt runs/mlp_latent.pt
-    python -m agents report     --env EqPushT-v0 --preset quick
+    python -m agents report     --env EqPushT-v1 --preset quick
     python -m agents sb3        --algo ppo --task push --steps 100000 --out runs/ppo_push.zip
     python -m agents bench      --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
     python -m agents compare    runs/bench/vn runs/bench/mlp
@@ -112,14 +112,14 @@ def _train(config: TrainCommand) -> None:
 def _evaluate(config: EvaluateConfig) -> None:
     from agents.data import load_dataset
     from agents.evaluate import bins_of, evaluate_model
-    from agents.train import load_checkpoint
+    from agents.train import load_checkpoint, unversioned
     from eqenvs.files import write_json
 
     data = load_dataset(config.data)
     results = []
     for path in config.checkpoints:
         model, meta = load_checkpoint(path)
-        if meta["env_id"] != data.env_id:
+        if unversioned(meta["env_id"]) != unversioned(data.env_id):
             raise ValueError(f"checkpoints: {path} is a model of {meta['env_id']}, the data is {data.env_id}")
         _, test = data.split_episodes(meta.get("test_fraction", 0.2), meta.get("split_seed", 0))
         result = evaluate_model(model, test, bins=bins_of(test, data.symmetry()))

@@ -43,8 +43,10 @@ __all__ = [
     "parse_bool",
 ]
 
-EnvId = Literal["EqPushT-v0", "EqPushT3D-v0"]
-BENCH_ENV_DEFAULTS: dict[str, dict[str, Any]] = {"EqPushT-v0": {"task": "push"}, "EqPushT3D-v0": {"task": "push"}}
+EnvId = Literal["EqPushT-v1", "EqPushT3D-v1", "EqPushT-v0", "EqPushT3D-v0"]
+BENCH_ENV_DEFAULTS: dict[str, dict[str, Any]] = {
+    f"{name}-v{version}": {"task": "push"} for name in ("EqPushT", "EqPushT3D") for version in (0, 1)
+}
 """What eqbench and sb3 run unless ``--env-kwargs`` says otherwise (merged: a given key wins, the rest stay)."""
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -188,7 +190,7 @@ class CollectConfig(Threads):
 
     out: Path
     """Output dataset, a .npz file."""
-    env: EnvId = "EqPushT-v0"
+    env: EnvId = "EqPushT-v1"
     """Environment id."""
     split: str = "slice"
     """Orientation split the episodes are drawn from: slice | heldout | full."""
@@ -240,7 +242,7 @@ class EvaluateConfig(Threads):
 class ReportConfig(Threads):
     """Collect on the slice, train every world model, evaluate across orientations, check the targets."""
 
-    env: EnvId = "EqPushT-v0"
+    env: EnvId = "EqPushT-v1"
     """Environment id."""
     preset: Literal["quick", "full"] = "quick"
     """quick (1 seed, small budget) or full (5 seeds, stress-tested baselines)."""
@@ -264,10 +266,10 @@ class SB3Config(Threads):
     """Output model, a .zip file (an eqbench agent: sb3:<algo>:<zip>)."""
     algo: Literal["ppo", "sac"] = "ppo"
     """Algorithm."""
-    env: EnvId = "EqPushT-v0"
+    env: EnvId = "EqPushT-v1"
     """Environment id."""
     task: Literal["push", "pose", "pusht"] = "push"
-    """Task (pusht: EqPushT-v0 only)."""
+    """Task (pusht: EqPushT-v1 only)."""
     steps: int = 100_000
     """Environment steps of training."""
     seed: int = 0
@@ -280,8 +282,8 @@ class SB3Config(Threads):
     def __post_init__(self) -> None:
         super().__post_init__()
         _positive(self, "steps", "max_episode_steps")
-        if self.env == "EqPushT3D-v0" and self.task == "pusht":
-            raise ValueError("task: 'pusht' exists in EqPushT-v0 only")
+        if self.env == "EqPushT3D-v1" and self.task == "pusht":
+            raise ValueError("task: 'pusht' exists in EqPushT-v1 only")
         check_output_path(self.out, ".zip", "out")
 
 
@@ -318,7 +320,7 @@ class DemoConfig:
     """The environment showcase: a scripted pusher at slice and held-out orientations, and the SE(3) ladder."""
 
     task: Literal["push", "pose", "pusht"] = "push"
-    """EqPushT-v0 task."""
+    """EqPushT-v1 task."""
     seed: int = 0
     """Episode seed (same canonical episode at every orientation)."""
     slice_angles: tuple[float, ...] = (0.0, 30.0, 60.0)
@@ -332,7 +334,7 @@ class DemoConfig:
     gif_tile: int = 128
     """Tile side of the small GIFs for the README (0: no GIF)."""
     steps_3d: int = 60
-    """Steps of the EqPushT3D-v0 ladder showcase (0: skip it)."""
+    """Steps of the EqPushT3D-v1 ladder showcase (0: skip it)."""
     out: str = "videos"
     """Output folder."""
 
@@ -439,7 +441,7 @@ class PretrainConfig(Threads):
 class BenchConfig(Threads):
     """eqbench: run any agent over orientations on paired tasks; rows, summary with intervals, plot, videos."""
 
-    env: EnvId = "EqPushT-v0"
+    env: EnvId = "EqPushT-v1"
     """Environment id."""
     env_kwargs: JsonObject = field(default_factory=dict)
     """Environment kwargs as JSON, merged over the defaults ({"task": "push"}), e.g. {"orientation_mode": "physics"}."""

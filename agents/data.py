@@ -1,6 +1,6 @@
 """Transition datasets: collected on a split's orientations through the real env, saved as .npz + JSON sidecar.
 
-    python -m agents collect --env EqPushT-v0 --episodes 120 --out runs/push2d.npz
+    python -m agents collect --env EqPushT-v1 --episodes 120 --out runs/push2d.npz
 
 Collection runs the env's scripted pusher (with isotropic action noise) in frame mode at an orientation g
 drawn from the split for every episode. The scripted policy is written for the canonical frame, so it is
@@ -36,10 +36,10 @@ from eqenvs.symmetry import Symmetry
 __all__ = ["ENV_DEFAULTS", "Transitions", "collect", "load_dataset", "save_dataset"]
 
 ENV_DEFAULTS: dict[str, dict[str, Any]] = {
-    "EqPushT-v0": {"task": "push"},
-    "EqPushT3D-v0": {"task": "push"},
+    f"{name}-v{version}": {"task": "push"} for name in ("EqPushT", "EqPushT3D") for version in (0, 1)
 }
-"""The canonical task each env's world-model data comes from (DESIGN: push, goal along +x)."""
+"""The canonical task each env's world-model data comes from (DESIGN: push, goal along +x). Both versions:
+they differ only in the default reward, which a world model never reads."""
 ARRAYS = ("obs", "action", "next_obs", "episode", "step", "interior", "orientation")
 HISTOGRAM_BINS = 12  # 30-degree bins over the circle
 WALL_MARGIN_PX = 2.0  # "interior": the block stays this far from every wall (2D)
@@ -152,9 +152,9 @@ class Transitions:
 
 
 def _canonical_policy(env_id: str, layout: Any, noise: float, seed: int):
-    if env_id == "EqPushT-v0":
+    if env_id.startswith("EqPushT-"):
         return ScriptedPusher(layout, noise=noise, seed=seed)
-    if env_id == "EqPushT3D-v0":
+    if env_id.startswith("EqPushT3D-"):
         return ScriptedPusher3D(layout, noise=noise, seed=seed)
     raise ValueError(f"env_id: no scripted policy for {env_id!r}; expected one of {sorted(ENV_DEFAULTS)}")
 
@@ -170,7 +170,7 @@ def _headings(symmetry: Symmetry, obs: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def collect(
-    env_id: str = "EqPushT-v0",
+    env_id: str = "EqPushT-v1",
     split: str = "slice",
     episodes: int = 120,
     max_steps: int = 60,

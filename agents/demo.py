@@ -2,7 +2,7 @@
 
     python -m agents demo     # videos/showcase_push.mp4 and videos/showcase_ladder3d.mp4 (+ GIFs), two tables
 
-EqPushT-v0, at slice and held-out orientations g: the same seeded episode runs twice in frame mode:
+EqPushT-v1, at slice and held-out orientations g: the same seeded episode runs twice in frame mode:
 
 * replay: the identity episode's actions mapped by ``act_action(g, .)``; the observations must equal
   ``act_obs(g, identity observations)`` (the float64 exactness contract), and rewards must match;
@@ -11,7 +11,7 @@ EqPushT-v0, at slice and held-out orientations g: the same seeded episode runs t
 
 It prints both residuals per orientation and writes the mosaic of the closed-loop episodes.
 
-EqPushT3D-v0, physics mode, one element per rung of the SE(3) ladder (identity, C4, yaw, SE(2), a tilted
+EqPushT3D-v1, physics mode, one element per rung of the SE(3) ladder (identity, C4, yaw, SE(2), a tilted
 lab, a tilted and moved lab): the same scripted actions replayed in the moved MuJoCo lab, the deviation
 from the exact frame-mode trajectory printed per rung, the world camera's view written as a mosaic.
 """
@@ -51,8 +51,8 @@ def run_episode(env: gym.Env, policy: ScriptedPusher | None, actions=None, seed:
 
 
 def orbit_2d(config: DemoConfig) -> tuple[float, list, list, list]:
-    """EqPushT-v0 in frame mode at slice and held-out angles: replay and closed-loop exactness, tiles."""
-    make = dict(id="EqPushT-v0", task=config.task, render_mode="rgb_array", render_size=config.tile)
+    """EqPushT-v1 in frame mode at slice and held-out angles: replay and closed-loop exactness, tiles."""
+    make = dict(id="EqPushT-v1", task=config.task, render_mode="rgb_array", render_size=config.tile)
     identity_env = gym.make(**make)
     policy = ScriptedPusher(identity_env.unwrapped.obs_layout)
     obs_e, actions_e, rewards_e, info_e, _ = run_episode(identity_env, policy, seed=config.seed, steps=config.steps)
@@ -79,7 +79,7 @@ def orbit_2d(config: DemoConfig) -> tuple[float, list, list, list]:
         labels.append(f"{split} {degrees:g} deg: {'success' if info_c['is_success'] else 'fail'}")
         colors.append((140, 255, 140) if info_c["is_success"] else (255, 140, 140))
 
-    print(f"EqPushT-v0 task={config.task} seed={config.seed}, frame mode, scripted pusher")
+    print(f"EqPushT-v1 task={config.task} seed={config.seed}, frame mode, scripted pusher")
     print(f"{'split':9} {'angle':>6} {'success':>7} {'steps':>5} {'final px':>8} "
           f"{'replay rel err':>14} {'reward err':>10} {'closed-loop px':>14}")  # fmt: skip
     for split, deg, ok, steps, err, rel, rew, closed in rows:
@@ -91,20 +91,20 @@ def orbit_2d(config: DemoConfig) -> tuple[float, list, list, list]:
 
 
 def ladder_3d(config: DemoConfig) -> tuple[float, list, list]:
-    """EqPushT3D-v0 in physics mode on each rung of the SE(3) ladder: MuJoCo simulates the moved lab
+    """EqPushT3D-v1 in physics mode on each rung of the SE(3) ladder: MuJoCo simulates the moved lab
     (gravity rotated with it); the deviation from the exact frame-mode trajectory is measured, not assumed."""
     from eqenvs.benchmark3d import position_deviation, scripted_actions
     from eqenvs.splits import orientations
 
     actions, obs_e = scripted_actions(steps=config.steps_3d, seed=config.seed)
-    layout = gym.make("EqPushT3D-v0").unwrapped.obs_layout
-    sym = gym.make("EqPushT3D-v0").unwrapped.symmetry
+    layout = gym.make("EqPushT3D-v1").unwrapped.obs_layout
+    sym = gym.make("EqPushT3D-v1").unwrapped.symmetry
     worst, streams, labels = 0.0, [], []
-    print(f"\nEqPushT3D-v0 physics mode on the SE(3) ladder (seed {config.seed}), {len(actions)} scripted steps")
+    print(f"\nEqPushT3D-v1 physics mode on the SE(3) ladder (seed {config.seed}), {len(actions)} scripted steps")
     print(f"{'rung':9} {'max deviation from frame mode (m)':>34}")
-    for rung, elements in orientations("EqPushT3D-v0", "ladder", n=1, seed=config.seed).items():
+    for rung, elements in orientations("EqPushT3D-v1", "ladder", n=1, seed=config.seed).items():
         g = elements[-1]  # C4: the quarter turn of order 4
-        env = gym.make("EqPushT3D-v0", orientation=g, orientation_mode="physics", render_mode="rgb_array",
+        env = gym.make("EqPushT3D-v1", orientation=g, orientation_mode="physics", render_mode="rgb_array",
                        render_size=config.tile, max_episode_steps=None)  # fmt: skip
         obs, _ = env.reset(seed=config.seed)
         observed, frames = [obs], [env.render()]

@@ -49,7 +49,7 @@ EMULATE_AVX2 = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 """Environment that makes torch behave as on an AVX2-only CPU (read when torch is imported)."""
 OPTIMIZERS = ("torch_muon", "muon", "adamw")
 MODELS = ("vn_latent", "mlp_latent", "vn_explicit", "mlp_explicit")
-ENV_ID = "EqPushT-v0"
+ENV_ID = "EqPushT-v1"
 
 
 def _symmetry():

@@ -72,7 +72,7 @@ def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6
     stages = len(thread_counts) * len(batches) * (2 if busy else 1) + 2 + int(compile_model) + 1
     bar = tqdm(total=stages, desc="plan-speed", unit="figure", disable=not progress)
     threads_before = torch.get_num_threads()
-    env = gym.make("EqPushT-v0", task="push")
+    env = gym.make("EqPushT-v1", task="push")
     symmetry = env.unwrapped.symmetry
     torch.manual_seed(seed)
     model = build_model("vn_latent", symmetry).eval()
@@ -138,7 +138,7 @@ def _batched_speedup(orientations: int, seed: int) -> dict[str, float]:
     from agents.train import TrainConfig, save_checkpoint, train
 
     with tempfile.TemporaryDirectory() as folder:
-        data = collect("EqPushT-v0", episodes=4, max_steps=10, seed=seed)
+        data = collect("EqPushT-v1", episodes=4, max_steps=10, seed=seed)
         model, _ = train(data, TrainConfig(model="vn_explicit", epochs=1))
         checkpoint = save_checkpoint(model, Path(folder) / "m.pt", data.env_id, data.meta["env_kwargs"])
         angles = ",".join(f"{360 * k / orientations:g}deg" for k in range(orientations))

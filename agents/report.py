@@ -1,8 +1,8 @@
 """The world-model report: collect on the slice, train every model, evaluate across orientations, check targets.
 
-    python -m agents report --env EqPushT-v0 --preset quick     # one seed, small budget (~60 s)
-    python -m agents report --env EqPushT-v0 --preset full      # 5 seeds, stress-tested baselines
-    python -m agents report --env EqPushT3D-v0 --preset full    # every rung of the SE(3) ladder
+    python -m agents report --env EqPushT-v1 --preset quick     # one seed, small budget (~60 s)
+    python -m agents report --env EqPushT-v1 --preset full      # 5 seeds, stress-tested baselines
+    python -m agents report --env EqPushT3D-v1 --preset full    # every rung of the SE(3) ladder
 
 For every seed s: collect on the slice with seed s, hold out 20% of the episodes, train the four models
 (VN latent, MLP latent, VN explicit, MLP explicit) with seed s, evaluate them on the held-out episodes
@@ -152,7 +152,7 @@ def _targets(config: ReportConfig, runs: dict[str, list[dict[str, Any]]]) -> dic
     s = _summary(runs)
     longest = str(max(HORIZONS))
     flatness = max(s[m]["flatness_max_over_min"] for m in ("vn_latent", "vn_explicit"))
-    if config.env != "EqPushT-v0":  # 3D: flat on every rung; the baselines' OOD factors are reported per rung
+    if config.env != "EqPushT-v1":  # 3D: flat on every rung; the baselines' OOD factors are reported per rung
         return {"VN flat on every rung of the ladder (max/min <= 1.0001)": _at_most(flatness, 1.0001)}
     targets: dict[str, Any] = {
         "VN flat across bins (max/min <= 1.0001)": _at_most(flatness, 1.0001),

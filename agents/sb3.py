@@ -1,6 +1,6 @@
 """Model-free baselines: stable-baselines3 PPO or SAC trained on the slice orientations, in one command.
 
-    python -m agents sb3 --algo ppo --env EqPushT-v0 --task push --steps 100000 --out runs/ppo_push.zip
+    python -m agents sb3 --algo ppo --env EqPushT-v1 --task push --steps 100000 --out runs/ppo_push.zip
 
 The env is ``SampleOrientation(gym.make(env, task=...), split="slice")``: a fresh slice orientation every
 episode. Training shows SB3's progress bar (steps, ETA). The saved model is an agent for the benchmark:

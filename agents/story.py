@@ -34,7 +34,7 @@ def run_story(config: StoryConfig, log=print, progress: bool = True) -> dict[str
 
     out = Path(config.out)
     started = time.perf_counter()
-    data = collect("EqPushT-v0", episodes=config.episodes, seed=config.seed, progress=progress)
+    data = collect("EqPushT-v1", episodes=config.episodes, seed=config.seed, progress=progress)
     save_dataset(data, out / "data.npz")
     log(f"collected {len(data)} transitions on the slice ({time.perf_counter() - started:.0f} s)")
     checkpoints = {}
@@ -50,7 +50,7 @@ def run_story(config: StoryConfig, log=print, progress: bool = True) -> dict[str
     }
     summaries = {}
     for label, spec in agents.items():
-        bench = BenchConfig(env="EqPushT-v0", env_kwargs={"task": "push", "render_size": 192}, agent=spec, label=label,
+        bench = BenchConfig(env="EqPushT-v1", env_kwargs={"task": "push", "render_size": 192}, agent=spec, label=label,
                             orientations=config.orientations, tasks=config.tasks, seed=config.seed,
                             max_steps=config.max_steps, videos=1, out=str(out / _slug(label)),
                             threads=config.threads)  # fmt: skip

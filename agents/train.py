@@ -253,13 +253,20 @@ def model_contract(symmetry: Any) -> dict[str, Any]:
             "action": fields(symmetry.action_layout)}  # fmt: skip
 
 
+def unversioned(env_id: str) -> tuple[str | None, str]:
+    """An env id without its version: EqPushT-v1 and EqPushT-v1 differ only in their default reward, which a
+    world model never sees, so a model of one fits the other."""
+    namespace, name, _ = gym.envs.registration.parse_env_id(env_id)
+    return namespace, name
+
+
 def check_contract(meta: dict[str, Any], env: gym.Env, what: str = "agent") -> None:
     """ValueError naming ``what`` unless ``env`` is an env the checkpoint described by ``meta`` was trained for:
-    the same env id, group, observation type and observation and action layouts (so a model of delta actions
-    never drives an absolute-action env, nor a state model a pixel env)."""
+    the same env (any version of it), group, observation type and observation and action layouts (so a model
+    of delta actions never drives an absolute-action env, nor a state model a pixel env)."""
     unwrapped = env.unwrapped
     env_id = unwrapped.spec.id if unwrapped.spec is not None else type(unwrapped).__name__
-    if meta["env_id"] != env_id:
+    if unversioned(meta["env_id"]) != unversioned(env_id):
         raise ValueError(f"{what}: the model was trained on {meta['env_id']}, not {env_id}")
     symmetry = getattr(unwrapped, "symmetry", None)
     if symmetry is None:

@@ -5,8 +5,16 @@ Importing the package registers the environment ids (Gymnasium 1.x has no plugin
     import gymnasium as gym
     import eqenvs
 
-    env = gym.make("EqPushT-v0", orientation=0.7)     # radians; also orientation="40deg", gym.make("eqenvs:EqPushT-v0")
-    env3 = gym.make("EqPushT3D-v0", orientation=R)  # R: yaw, 3x3 rotation, 4x4 SE(3) matrix or element
+    env = gym.make("EqPushT-v1", orientation=0.7)     # radians; also orientation="40deg", gym.make("eqenvs:EqPushT-v1")
+    env3 = gym.make("EqPushT3D-v1", orientation=R)  # R: yaw, 3x3 rotation, 4x4 SE(3) matrix or element
+
+Versions (Gymnasium's convention: a new version where a registered id's default behaviour changes):
+
+* v1: ``push`` and ``pose`` default to the ``"penalty"`` reward, under which success is optimal
+  (``eqenvs.tasks``); ``pusht`` keeps gym-pusht's reward bit for bit.
+* v0: the first release's rewards (``reward_type="dense"`` for every task: under it, hovering near the
+  goal until the time limit earns more than succeeding). Kept so earlier results reproduce; the
+  scene, observations, actions, success and every trajectory are the same in both versions.
 """
 
 from __future__ import annotations
@@ -24,7 +32,10 @@ from eqenvs.splits import orientations
 __all__ = ["SE2", "SE3", "SO2", "SO3", "GroupElement", "__version__", "format_angle", "orientations", "parse_angle"]
 __version__ = "0.1.0"
 
-if "EqPushT-v0" not in gym.registry:
-    gym.register(id="EqPushT-v0", entry_point="eqenvs.pusht:EqPushTEnv", max_episode_steps=300)
-if "EqPushT3D-v0" not in gym.registry:  # 200 steps of 0.1 s
-    gym.register(id="EqPushT3D-v0", entry_point="eqenvs.pusht3d:EqPushT3DEnv", max_episode_steps=200)
+_LEGACY_REWARD = {"reward_type": "dense"}
+for _id, _entry, _steps in (("EqPushT", "eqenvs.pusht:EqPushTEnv", 300),  # 300 steps of 0.1 s, as gym-pusht
+                            ("EqPushT3D", "eqenvs.pusht3d:EqPushT3DEnv", 200)):  # fmt: skip
+    if f"{_id}-v0" not in gym.registry:
+        gym.register(id=f"{_id}-v0", entry_point=_entry, max_episode_steps=_steps, kwargs=_LEGACY_REWARD)
+    if f"{_id}-v1" not in gym.registry:
+        gym.register(id=f"{_id}-v1", entry_point=_entry, max_episode_steps=_steps)

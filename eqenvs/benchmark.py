@@ -1,10 +1,10 @@
-"""EqPushT-v0 benchmark: speed against raw gym-pusht, and how flat physics mode is across the orbit.
+"""EqPushT-v1 benchmark: speed against raw gym-pusht, and how flat physics mode is across the orbit.
 
     python -m eqenvs.benchmark                 # prints the tables (about a minute on 2 cores)
     python -m eqenvs.benchmark --json out.json # also writes the figures as JSON
 
 1. Throughput, measured side by side in one run with interleaved repeats (median of the repeats):
-   ``gym_pusht/PushT-v0`` vs ``EqPushT-v0`` (frame mode at 0.7 rad), state observations and 96x96
+   ``gym_pusht/PushT-v0`` vs ``EqPushT-v1`` (frame mode at 0.7 rad), state observations and 96x96
    pixel observations, both through ``gym.make``'s default wrappers. Target: state time ratio <= 1.10.
 2. Physics-mode flatness: the same open-loop actions at identity and at g, compared with
    ``act_obs(g, identity trajectory)``: the physics-mode deviation (px, the larger of the pusher's and the
@@ -29,7 +29,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-import eqenvs  # noqa: F401  (registers EqPushT-v0)
+import eqenvs  # noqa: F401  (registers EqPushT-v1)
 from eqenvs.files import write_json
 from eqenvs.groups import SE2
 from eqenvs.pusht import ARENA_UNIT_PX
@@ -60,10 +60,10 @@ def throughput(steps: int, repeats: int) -> dict[str, Any]:
     deltas = rng.uniform(-1, 1, (steps, 2)).astype(np.float32)
     cases: dict[str, tuple[Callable[[], gym.Env], np.ndarray]] = {
         "gym_pusht state": (lambda: gym.make("gym_pusht/PushT-v0"), targets),
-        "EqPushT state absolute": (lambda: gym.make("EqPushT-v0", orientation=0.7, action_type="absolute"), targets),
-        "EqPushT state delta": (lambda: gym.make("EqPushT-v0", orientation=0.7), deltas),
+        "EqPushT state absolute": (lambda: gym.make("EqPushT-v1", orientation=0.7, action_type="absolute"), targets),
+        "EqPushT state delta": (lambda: gym.make("EqPushT-v1", orientation=0.7), deltas),
         "gym_pusht pixels": (lambda: gym.make("gym_pusht/PushT-v0", obs_type="pixels"), targets),
-        "EqPushT pixels delta": (lambda: gym.make("EqPushT-v0", orientation=0.7, obs_type="pixels"), deltas),
+        "EqPushT pixels delta": (lambda: gym.make("EqPushT-v1", orientation=0.7, obs_type="pixels"), deltas),
     }
     envs = {name: make() for name, (make, _) in cases.items()}
     rates: dict[str, list[float]] = {name: [] for name in cases}
@@ -123,7 +123,7 @@ def flatness(episodes: int, steps: int) -> tuple[dict[str, Any], dict[str, Any]]
     and orientations: (physics table keyed "rotations / episodes", frame table keyed by rotation group)."""
     rows: dict[tuple[str, str], list[np.ndarray]] = {}
     frame_rows: dict[str, list[tuple[float, float]]] = {}
-    make = dict(id="EqPushT-v0", task="push", max_episode_steps=None)
+    make = dict(id="EqPushT-v1", task="push", max_episode_steps=None)
     sym = gym.make(**make).unwrapped.symmetry
     for kind in ("interior", "wall"):
         for episode in range(episodes):

@@ -1,4 +1,4 @@
-"""Speed and orbit-flatness figures of EqPushT3D-v0, side by side in one run: ``python -m eqenvs.benchmark3d``.
+"""Speed and orbit-flatness figures of EqPushT3D-v1, side by side in one run: ``python -m eqenvs.benchmark3d``.
 
 1. Env step against a bare ``mj_step`` loop with the same 20 substeps and the same controls (target ratio
    <= 1.5): the cost of the gym API, action projection, observation and reward on top of MuJoCo; in frame
@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.seed < 0:
         parser.error("--seed: must be >= 0")
 
-    print("EqPushT3D-v0 benchmark (one process)")
+    print("EqPushT3D-v1 benchmark (one process)")
     print()
     tilted = SE3.sample(np.random.default_rng(7), translation_scale=0.1)
     for label, orientation, mode in (("frame, identity", 0.0, "frame"), ("physics, tilted", tilted, "physics")):
@@ -290,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         plays.append((seed, actions))
         block = observations[:, PushT3DScene().obs_layout["block_pos"].slice]
         travel.append(float(np.linalg.norm(np.diff(block, axis=0), axis=1).sum()))
-    rungs = ladder("EqPushT3D-v0", args.per_rung, args.seed)
+    rungs = ladder("EqPushT3D-v1", args.per_rung, args.seed)
     print(
         f"\n[frame]  frame mode vs act_obs(g, canonical), the same rungs and pushes as the flatness tables "
         f"({args.episodes} scripted pushes x {args.steps} steps per element)"

@@ -1,4 +1,4 @@
-"""EqPushT-v0: 2D T-block pushing on gym-pusht's real pymunk physics, seen from any orientation g in SE(2).
+"""EqPushT-v1: 2D T-block pushing on gym-pusht's real pymunk physics, seen from any orientation g in SE(2).
 
 The simulator is gym-pusht's own ``PushTEnv`` scene (its pymunk space, walls, pusher, T block, PD
 controller constants and coverage), wrapped so that an orientation ``g`` transforms the whole task.
@@ -21,7 +21,7 @@ from eqenvs.groups import SE2, GroupElement
 from eqenvs.render import Canvas, check_frame_size
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
 from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry
-from eqenvs.tasks import CoverageTask, Measurement, PoseTask, Task
+from eqenvs.tasks import CoverageTask, Measurement, PoseTask, Task, select_task
 
 __all__ = ["ARENA_CENTRE", "ARENA_UNIT_PX", "DELTA_SCALE_PX", "TASKS", "EqPushTEnv", "PushTScene"]
 
@@ -70,6 +70,7 @@ TASKS: dict[str, Task] = {
         "px",
         "gym-pusht's task: its own start distribution and goal; success = coverage > 0.95",
         PUSHT_SUCCESS_COVERAGE,
+        reward_distance=REWARD_DISTANCE_PX,
     ),
     "push": PoseTask(
         "push",
@@ -78,7 +79,7 @@ TASKS: dict[str, Task] = {
         "block near the centre at heading 0, goal 60 px along +x; success = within 24 px",
         24.0,
         None,
-        REWARD_DISTANCE_PX,
+        reward_distance=REWARD_DISTANCE_PX,
     ),
     "pose": PoseTask(
         "pose",
@@ -87,7 +88,7 @@ TASKS: dict[str, Task] = {
         "push plus a 30 degree turn; success = within 24 px and 15 degrees",
         24.0,
         math.pi / 12,
-        REWARD_DISTANCE_PX,
+        reward_distance=REWARD_DISTANCE_PX,
     ),
 }
 """The canonical tasks; goals are poses of the block's body frame (gym-pusht's origin) in px, rad."""
@@ -172,8 +173,8 @@ class _Sim(PushTEnv):
 class PushTScene(PlacedScene):
     """The T-pushing task on gym-pusht's pymunk scene, placed in the world by ``placement``.
 
-    At the identity placement this is the canonical environment that ``Orient`` relabels (EqPushT-v0's
-    frame mode); at any other placement the pymunk scene itself is moved (EqPushT-v0's physics mode).
+    At the identity placement this is the canonical environment that ``Orient`` relabels (EqPushT-v1's
+    frame mode); at any other placement the pymunk scene itself is moved (EqPushT-v1's physics mode).
     See ``EqPushTEnv`` for the full documentation; this class takes the same arguments, with
     ``placement`` in place of ``orientation``/``orientation_mode``.
     """
@@ -188,12 +189,13 @@ class PushTScene(PlacedScene):
         task: str = "pusht",
         obs_type: str = "state",
         action_type: str = "delta",
+        reward_type: str | None = None,
         placement: Any = 0.0,
         render_mode: str | None = None,
         obs_size: int = 96,
         render_size: int = 512,
     ):
-        self.task = TASKS[choice(task, tuple(TASKS), "task")]
+        self.task = select_task(TASKS, task, reward_type)
         self.obs_type = choice(obs_type, OBS_TYPES, "obs_type")
         self.action_type = choice(action_type, ACTION_TYPES, "action_type")
         if render_mode is not None:
@@ -209,7 +211,8 @@ class PushTScene(PlacedScene):
         self.placement = self._base_placement
         self._target: tuple[float, float] | None = None
         self._action_zero = ACTION_ZERO[self.action_type]
-        self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, placement=self._base_placement,
+        self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, reward_type=reward_type,
+                                 placement=self._base_placement,
                                  render_mode=render_mode, obs_size=obs_size, render_size=render_size)  # fmt: skip
         self._scene_frame: tuple[GroupElement, GroupElement] | None = None  # set by reset
         self._episode: dict[str, Any] | None = None  # how the current episode began, for pickling
@@ -245,7 +248,9 @@ class PushTScene(PlacedScene):
     def measure(self) -> Measurement:
         """What every task reads: pose errors and coverage (which ``info`` reports for every task)."""
         pos_error, angle_error = self.pose_errors()
-        return Measurement(pos_error, angle_error, self.coverage())
+        block = self._sim.block
+        pusher = math.dist(self._sim.agent.position, block.local_to_world(block.center_of_gravity))
+        return Measurement(pos_error, angle_error, self.coverage(), pusher)
 
     def wall_clearance(self) -> float:
         """Distance (px) from the block to the nearest wall's inner surface; <= 0 means touching."""
@@ -561,9 +566,15 @@ class EqPushTEnv(OrientedEnv):
 
     ## Rewards
 
-    ``task="pusht"``: gym-pusht's ``clip(coverage / 0.95, 0, 1)``. ``"push"``: ``1 - min(d / 60, 1)``
-    with ``d`` the block's position error in px. ``"pose"``: ``0.5 (1 - min(d / 60, 1)) + 0.5 (1 - e / pi)``
-    with ``e`` the angle error. All are functions of invariants, so they do not depend on ``g``.
+    Two reward types (``reward_type``; ``eqenvs.tasks`` says why). ``"penalty"``, v1's default for
+    ``"push"`` and ``"pose"``, under which success is optimal: ``-(d / 60 + 0.2 p / 60) / 10`` before
+    success and 0 on the success step, with ``d`` the block's position error in px and ``p`` the pusher's
+    distance to the block's centre of mass; ``"pose"`` adds ``e / (pi / 6)`` for the angle error ``e``;
+    ``"pusht"`` reads ``1 - clip(coverage / 0.95, 0, 1)`` for the position term. ``"dense"``, v0's, and
+    gym-pusht's for ``"pusht"`` in every version (bit for bit): ``clip(coverage / 0.95, 0, 1)`` for
+    ``"pusht"``, ``1 - min(d / 60, 1)`` for ``"push"``, ``0.5 (1 - min(d / 60, 1)) + 0.5 (1 - e / pi)``
+    for ``"pose"``; success ends the episode, so under these hovering near the goal earns more than
+    succeeding. All are functions of invariants, so they do not depend on ``g``.
 
     ## Starting State
 
@@ -592,6 +603,7 @@ class EqPushTEnv(OrientedEnv):
     | `obs_type`         | `"state"` | `"state"`, `"pixels"`, `"state_pixels"`, or gym-pusht's                |
     |                    |           | `"pixels_agent_pos"` and `"environment_state_agent_pos"`               |
     | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                              |
+    | `reward_type`      | `None`    | `"penalty"` or `"dense"` (see Rewards); None: the version's default    |
     | `render_mode`      | `None`    | `"rgb_array"`, or `"human"` (a pygame window at `render_fps` = 10)     |
     | `obs_size`         | `96`      | side of pixel observations in px (any integer >= 16, e.g. 84 or 96)    |
     | `render_size`      | `512`     | side of rendered frames in px (any integer >= 16)                      |
@@ -601,9 +613,12 @@ class EqPushTEnv(OrientedEnv):
 
     ## Version History
 
-    * v0: initial release (gym-pusht 0.1.8, pymunk 6). Since then, without changing any trajectory,
-      reward or success: gym-pusht's ``pixels_agent_pos`` and ``environment_state_agent_pos`` observation
-      types, ``render_mode="human"``, pixel sides that are not multiples of 16, angle strings with units.
+    * v1: ``reward_type`` defaults to ``"penalty"`` for ``"push"`` and ``"pose"``, under which success is
+      optimal; ``"pusht"`` keeps gym-pusht's reward. Trajectories, observations and success are v0's.
+    * v0: initial release (gym-pusht 0.1.8, pymunk 6); registered with ``reward_type="dense"``. Since
+      then, without changing any trajectory, reward or success: gym-pusht's ``pixels_agent_pos`` and
+      ``environment_state_agent_pos`` observation types, ``render_mode="human"``, pixel sides that are not
+      multiples of 16, angle strings with units.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "human"], "render_fps": round(1 / CONTROL_DT)}
@@ -617,12 +632,14 @@ class EqPushTEnv(OrientedEnv):
         task: str = "pusht",
         obs_type: str = "state",
         action_type: str = "delta",
+        reward_type: str | None = None,
         render_mode: str | None = None,
         obs_size: int = 96,
         render_size: int = 512,
     ):
         self._build(orientation, orientation_mode, task=task, obs_type=obs_type, action_type=action_type,
-                    render_mode=render_mode, obs_size=obs_size, render_size=render_size)  # fmt: skip
+                    reward_type=reward_type, render_mode=render_mode, obs_size=obs_size,
+                    render_size=render_size)  # fmt: skip
 
     def block_pose(self) -> tuple[float, float, float]:
         """Block body-frame pose in this env's frame (px, rad)."""

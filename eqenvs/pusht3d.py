@@ -1,4 +1,4 @@
-"""EqPushT3D-v0: T-block pushing in MuJoCo, seen from any orientation g in SE(3).
+"""EqPushT3D-v1: T-block pushing in MuJoCo, seen from any orientation g in SE(3).
 
 The scene (``assets/pusht3d.xml``) is a table, a T block on a free joint, a spherical pusher on two slide
 joints parallel to the table, a goal ghost, a light and two cameras. ``PushT3DScene`` is the simulation
@@ -24,7 +24,7 @@ from eqenvs.groups import SE3, GroupElement
 from eqenvs.render import check_frame_size
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
 from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry
-from eqenvs.tasks import Measurement, PoseTask, Task
+from eqenvs.tasks import Measurement, PoseTask, Task, select_task
 
 __all__ = [
     "ACTION_ZERO",
@@ -96,11 +96,11 @@ REWARD_DISTANCE_M = 0.06
 TASKS: dict[str, Task] = {
     "push": PoseTask(
         "push", (0.03, 0.0, 0.0), "m", "block near the centre at heading 0, goal 6 cm along +x; within 24 mm",
-        0.024, None, REWARD_DISTANCE_M,
+        0.024, None, reward_distance=REWARD_DISTANCE_M,
     ),
     "pose": PoseTask(
         "pose", (0.03, 0.0, math.pi / 6), "m", "push plus a 30 degree turn; within 24 mm and 15 degrees",
-        0.024, math.pi / 12, REWARD_DISTANCE_M,
+        0.024, math.pi / 12, reward_distance=REWARD_DISTANCE_M,
     ),
 }  # fmt: skip
 """The canonical tasks; goals are poses (x, y, yaw) of the block's centre of mass on the table, in m and rad."""
@@ -202,7 +202,7 @@ def _symmetry(obs_type: str, action_type: str) -> Symmetry:
 class PushT3DScene(PlacedScene):
     """The T-pushing task on the MuJoCo scene, placed in the world by ``placement``.
 
-    At the identity placement this is the canonical environment that ``Orient`` relabels (EqPushT3D-v0's
+    At the identity placement this is the canonical environment that ``Orient`` relabels (EqPushT3D-v1's
     frame mode); at any other placement the MuJoCo scene itself is moved and gravity rotated (physics mode).
     See ``EqPushT3DEnv`` for the documentation; this class takes the same arguments, with ``placement`` in
     place of ``orientation``/``orientation_mode``, plus ``cone`` ("elliptic", or "pyramidal" for the
@@ -220,6 +220,7 @@ class PushT3DScene(PlacedScene):
         task: str = "push",
         obs_type: str = "state",
         action_type: str = "delta",
+        reward_type: str | None = None,
         placement: Any = None,
         render_mode: str | None = None,
         camera: str = "world",
@@ -227,7 +228,7 @@ class PushT3DScene(PlacedScene):
         render_size: int = 256,
         cone: str = "elliptic",
     ):
-        self.task = TASKS[choice(task, tuple(TASKS), "task")]
+        self.task = select_task(TASKS, task, reward_type)
         self.obs_type = choice(obs_type, OBS_TYPES, "obs_type")
         self.action_type = choice(action_type, ACTION_TYPES, "action_type")
         if render_mode is not None:
@@ -243,7 +244,8 @@ class PushT3DScene(PlacedScene):
         self._base_placement = base
         self._max_translation = float(np.linalg.norm(base.translation))
         self._action_zero = ACTION_ZERO[self.action_type]
-        self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, placement=base,
+        self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, reward_type=reward_type,
+                                 placement=base,
                                  render_mode=render_mode, camera=camera, obs_size=obs_size, render_size=render_size,
                                  cone=cone)  # fmt: skip
         self._renderers: dict[int, mujoco.Renderer] = {}
@@ -344,7 +346,7 @@ class PushT3DScene(PlacedScene):
     def measure(self) -> Measurement:
         """What the tasks read: the pose errors (no coverage in 3D)."""
         pos_error, angle_error = self.pose_errors()
-        return Measurement(pos_error, angle_error)
+        return Measurement(pos_error, angle_error, pusher_distance=math.dist(self.pusher_position(), self._block_pos))
 
     def get_state(self) -> np.ndarray:
         """[pusher (3), block centre (3), block x axis (3), block y axis (3)] in the world.
@@ -635,9 +637,12 @@ class EqPushT3DEnv(OrientedEnv):
 
     ## Rewards
 
-    ``task="push"``: ``1 - min(d / 0.06, 1)`` with ``d`` the distance (m) between the block's and the goal's
-    centres. ``"pose"``: ``0.5 (1 - min(d / 0.06, 1)) + 0.5 (1 - e / pi)`` with ``e`` the geodesic angle
-    between their frames. Both are invariant under the group.
+    ``reward_type="penalty"`` (v1's default), under which success is optimal: ``-(d / 0.06 + 0.2 p / 0.06)
+    / 10`` before success and 0 on the success step, with ``d`` the distance (m) between the block's and
+    the goal's centres and ``p`` the pusher's distance to the block's centre; ``"pose"`` adds ``e / (pi / 6)``
+    for the geodesic angle ``e`` between their frames. ``"dense"`` (v0's): ``1 - min(d / 0.06, 1)``;
+    ``"pose"``: ``0.5 (1 - min(d / 0.06, 1)) + 0.5 (1 - e / pi)``; success ends the episode, so under it
+    hovering near the goal earns more than succeeding. All are invariant under the group.
 
     ## Starting State
 
@@ -666,6 +671,7 @@ class EqPushT3DEnv(OrientedEnv):
     | `task`             | `"push"`  | `"push"` or `"pose"`                                                    |
     | `obs_type`         | `"state"` | `"state"`, `"pixels"` or `"state_pixels"`                               |
     | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                               |
+    | `reward_type`      | `None`    | `"penalty"` or `"dense"` (see Rewards); None: the version's default     |
     | `render_mode`      | `None`    | `"rgb_array"`, or `"human"` (a pygame window at `render_fps` = 10)      |
     | `camera`           | `"world"` | `"world"` (fixed: sees the lab move) or `"scene"` (attached to the lab)  |
     | `obs_size`         | `96`      | side of pixel observations in px (an integer from 16 to 1024)           |
@@ -676,8 +682,11 @@ class EqPushT3DEnv(OrientedEnv):
 
     ## Version History
 
-    * v0: initial release (MuJoCo >= 3.2, elliptic cones). Since then, without changing any trajectory,
-      reward or success: ``render_mode="human"``, pixel sides that are not multiples of 16, angle strings.
+    * v1: ``reward_type`` defaults to ``"penalty"``, under which success is optimal. Trajectories,
+      observations and success are v0's, step for step.
+    * v0: initial release (MuJoCo >= 3.2, elliptic cones); registered with ``reward_type="dense"``. Since
+      then, without changing any trajectory, reward or success: ``render_mode="human"``, pixel sides that
+      are not multiples of 16, angle strings.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "human"], "render_fps": round(1 / CONTROL_DT)}
@@ -691,13 +700,15 @@ class EqPushT3DEnv(OrientedEnv):
         task: str = "push",
         obs_type: str = "state",
         action_type: str = "delta",
+        reward_type: str | None = None,
         render_mode: str | None = None,
         camera: str = "world",
         obs_size: int = 96,
         render_size: int = 256,
     ):
         self._build(orientation, orientation_mode, task=task, obs_type=obs_type, action_type=action_type,
-                    render_mode=render_mode, camera=camera, obs_size=obs_size, render_size=render_size)  # fmt: skip
+                    reward_type=reward_type, render_mode=render_mode, camera=camera, obs_size=obs_size,
+                    render_size=render_size)  # fmt: skip
 
     def block_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """The block's centre (m) and rotation matrix in this env's frame."""

@@ -45,7 +45,7 @@ class HumanWindow:
     On Linux without a display (no ``DISPLAY`` or ``WAYLAND_DISPLAY``) and no ``SDL_VIDEODRIVER`` chosen, the
     window opens on SDL's "dummy" driver, with a warning: SDL would otherwise fall back to its "offscreen"
     driver, whose shutdown terminates the EGL display that MuJoCo renders with (``MUJOCO_GL=egl``), breaking
-    every MuJoCo renderer of the process. Do not choose ``SDL_VIDEODRIVER=offscreen`` beside EqPushT3D-v0.
+    every MuJoCo renderer of the process. Do not choose ``SDL_VIDEODRIVER=offscreen`` beside EqPushT3D-v1.
     """
 
     def __init__(self, title: str, fps: float):

@@ -1,4 +1,4 @@
-"""Scripted pushing policies: ``ScriptedPusher`` (EqPushT-v0) and ``ScriptedPusher3D`` (EqPushT3D-v0).
+"""Scripted pushing policies: ``ScriptedPusher`` (EqPushT-v1) and ``ScriptedPusher3D`` (EqPushT3D-v1).
 
 They are the reference controllers of the env suite (the demo, the benchmarks and data collection use
 them); they live in eqenvs because eqenvs never imports agents.
@@ -75,7 +75,7 @@ class ScriptedPusher:
     def __init__(self, obs_layout: Layout, action_type: str = "delta", noise: float = 0.0, seed: int | None = None):
         for name in ("goal_pos", "block_pos", "block_dir", "pusher_pos"):
             if name not in obs_layout:
-                raise ValueError(f"obs_layout: missing field {name!r}; is this an EqPushT-v0 state layout?")
+                raise ValueError(f"obs_layout: missing field {name!r}; is this an EqPushT-v1 state layout?")
         if action_type not in ("delta", "absolute"):
             raise ValueError(f"action_type: {action_type!r} is not 'delta' or 'absolute'")
         if not (math.isfinite(noise) and noise >= 0):
@@ -129,7 +129,7 @@ class ScriptedPusher:
 
 
 class ScriptedPusher3D:
-    """EqPushT3D-v0's scripted pusher, for the canonical frame (the table is the xy plane; yaws keep it so).
+    """EqPushT3D-v1's scripted pusher, for the canonical frame (the table is the xy plane; yaws keep it so).
 
     Get behind the block (as seen from the goal), going round it if needed, then push it towards the goal,
     plus isotropic Gaussian action noise. ``act(obs, goal)`` may herd the block towards another point of the
@@ -139,7 +139,7 @@ class ScriptedPusher3D:
     def __init__(self, obs_layout: Layout, noise: float = 0.0, seed: Any = None):
         for name in ("pusher_pos", "block_pos", "goal_pos"):
             if name not in obs_layout:
-                raise ValueError(f"obs_layout: missing field {name!r}; is this an EqPushT3D-v0 state layout?")
+                raise ValueError(f"obs_layout: missing field {name!r}; is this an EqPushT3D-v1 state layout?")
         if not (math.isfinite(noise) and noise >= 0):
             raise ValueError(f"noise: must be finite and >= 0, got {noise}")
         self.layout, self.noise = obs_layout, noise

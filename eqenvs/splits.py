@@ -56,7 +56,7 @@ __all__ = [
     "orientations",
 ]
 
-ENV_GROUPS: dict[str, str] = {"EqPushT-v0": "SE2", "EqPushT3D-v0": "SE3"}
+ENV_GROUPS: dict[str, str] = {"EqPushT-v1": "SE2", "EqPushT3D-v1": "SE3"}
 """The symmetry group of each registered environment id."""
 
 _TWO_PI = 2 * math.pi
@@ -156,12 +156,12 @@ SPLITS_3D = (*_splits_3d(get_group("SO3")), "ladder")
 LADDER_RUNGS = ("identity", "C4", "SO2", "SE2", "SO3", "SE3")
 """The rungs of the SE(3) ladder, from the identity to general rigid motions (the last two need SE(3))."""
 LADDER_TRANSLATION_SCALE = 0.1
-"""Translations of the SE2/SE3 rungs: N(0, 0.1^2) per axis (metres for EqPushT3D-v0; in-plane for SE2)."""
+"""Translations of the SE2/SE3 rungs: N(0, 0.1^2) per axis (metres for EqPushT3D-v1; in-plane for SE2)."""
 _LADDER_DEFAULT_N = 8
 
 
 def group_of(env_or_group: Any) -> type[GroupElement]:
-    """The group of an env id ("EqPushT-v0", "eqenvs:EqPushT-v0"), a group name or class, or an env."""
+    """The group of an env id ("EqPushT-v1", "eqenvs:EqPushT-v1"), a group name or class, or an env."""
     if isinstance(env_or_group, str):
         name = env_or_group.split(":", 1)[-1]
         if name in ENV_GROUPS:

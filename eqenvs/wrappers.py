@@ -3,14 +3,14 @@
 ``Orient(env, orientation=g)`` shows any environment that exposes a ``symmetry`` from orientation g:
 observations through ``act_obs(g, .)``, actions through ``act_action(g^-1, .)``, reset states through
 ``act_state``, and frames re-drawn from the scene's geometry when the env offers ``render_view`` (else
-quarter turns of the image). It is how EqPushT-v0's frame mode works: the simulation is untouched, so
+quarter turns of the image). It is how EqPushT-v1's frame mode works: the simulation is untouched, so
 the relabelling is exact by construction.
 
 ``SampleOrientation(env, split="slice", seed=0)`` draws a fresh orientation from a split at every reset
 (passed down as ``reset(options={"orientation": g})``) and reports it in ``info["orientation"]``.
 Training on the slice with any library is then one line::
 
-    env = SampleOrientation(gym.make("EqPushT-v0"), split="slice", seed=0)
+    env = SampleOrientation(gym.make("EqPushT-v1"), split="slice", seed=0)
 """
 
 from __future__ import annotations

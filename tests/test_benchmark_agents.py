@@ -29,7 +29,7 @@ def hold_still(obs):
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
-    data = collect("EqPushT-v0", episodes=6, max_steps=20, seed=0)
+    data = collect("EqPushT-v1", episodes=6, max_steps=20, seed=0)
     paths = {}
     for kind in ("vn_explicit", "mlp_explicit"):
         model, _ = train(data, TrainConfig(model=kind, epochs=2))
@@ -48,7 +48,7 @@ def rows_of(folder):
 
 
 def test_adapters(tmp_path, checkpoints):
-    env = gym.make("EqPushT-v0", task="push")
+    env = gym.make("EqPushT-v1", task="push")
     obs, _ = env.reset(seed=0)
     random_agent = make_agent("random", env)
     random_agent.reset(4)
@@ -90,18 +90,18 @@ def test_adapters(tmp_path, checkpoints):
 )
 def test_bad_agent_specs(spec, fault):
     with pytest.raises(ValueError, match="agent") as err:
-        make_agent(spec, gym.make("EqPushT-v0"))
+        make_agent(spec, gym.make("EqPushT-v1"))
     assert fault in str(err.value)
 
 
 def test_bad_planner_options(checkpoints):
-    env = gym.make("EqPushT-v0")
+    env = gym.make("EqPushT-v1")
     with pytest.raises(ValueError, match="unknown planner option 'depth'"):
         make_agent(f"planner:{checkpoints['vn_explicit']},depth=3", env)
     with pytest.raises(ValueError, match="not key=value"):
         make_agent(f"planner:{checkpoints['vn_explicit']},fast", env)
-    with pytest.raises(ValueError, match="EqPushT-v0, not EqPushT3D-v0"):
-        make_agent(f"planner:{checkpoints['vn_explicit']}", gym.make("EqPushT3D-v0"))
+    with pytest.raises(ValueError, match="EqPushT-v1, not EqPushT3D-v1"):
+        make_agent(f"planner:{checkpoints['vn_explicit']}", gym.make("EqPushT3D-v1"))
     # issue: equivariant=ture silently chose the plain planner; one parser, unknown values are errors
     with pytest.raises(ValueError, match="agent: planner option equivariant: expected true or false, got 'ture'"):
         make_agent(f"planner:{checkpoints['vn_explicit']},equivariant=ture", env)
@@ -125,13 +125,13 @@ def test_a_planner_refuses_an_env_it_was_not_trained_for(tmp_path, checkpoints, 
 def test_an_sb3_model_refuses_other_spaces(tmp_path):
     from stable_baselines3 import PPO
 
-    model = PPO("MlpPolicy", gym.make("EqPushT-v0", task="push"), n_steps=32, batch_size=16, n_epochs=1, device="cpu")
+    model = PPO("MlpPolicy", gym.make("EqPushT-v1", task="push"), n_steps=32, batch_size=16, n_epochs=1, device="cpu")
     model.save(tmp_path / "ppo.zip")
     with pytest.raises(ValueError, match="other spaces: actions"):
-        make_agent(f"sb3:ppo:{tmp_path / 'ppo.zip'}", gym.make("EqPushT-v0", action_type="absolute"))
+        make_agent(f"sb3:ppo:{tmp_path / 'ppo.zip'}", gym.make("EqPushT-v1", action_type="absolute"))
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a readable PPO model"):
-        make_agent(f"sb3:ppo:{tmp_path / 'junk.zip'}", gym.make("EqPushT-v0"))
+        make_agent(f"sb3:ppo:{tmp_path / 'junk.zip'}", gym.make("EqPushT-v1"))
 
 
 def test_callable_agents_from_the_users_folder_or_a_file(tmp_path, monkeypatch):
@@ -140,7 +140,7 @@ def test_callable_agents_from_the_users_folder_or_a_file(tmp_path, monkeypatch):
                                                  "def two(obs, other):\n    return obs\n")  # fmt: skip
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
-    env = gym.make("EqPushT-v0", task="push")
+    env = gym.make("EqPushT-v1", task="push")
     obs, _ = env.reset(seed=0)
     assert np.array_equal(make_agent("callable:my_policy_module:act", env).act(obs), [0.5, 0.5])
     assert np.array_equal(make_agent(f"callable:{tmp_path / 'my_policy_module.py'}:act", env).act(obs), [0.5, 0.5])
@@ -245,7 +245,7 @@ def test_env_kwargs_merge_with_the_defaults(tmp_path):
     assert summary["task"] == "push" and summary["env_kwargs"]["orientation_mode"] == "physics"
     assert "task 'push' (physics mode)" in bench.format_summary(summary)
     row = bench.format_comparison([summary], reps=50).splitlines()[2].split()
-    assert row[1:4] == ["EqPushT-v0", "push", "physics"]  # the mode has its own column (a label could hide it)
+    assert row[1:4] == ["EqPushT-v1", "push", "physics"]  # the mode has its own column (a label could hide it)
 
 
 def test_seeds_of_one_agent_are_aggregated_with_iqm(tmp_path, checkpoints):

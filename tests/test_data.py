@@ -16,12 +16,12 @@ from eqenvs.splits import get_split
 
 @pytest.fixture(scope="module")
 def data2d():
-    return collect("EqPushT-v0", episodes=6, max_steps=30, seed=3)
+    return collect("EqPushT-v1", episodes=6, max_steps=30, seed=3)
 
 
 def test_collection_is_the_canonical_task_seen_from_slice_orientations(data2d):
     sym = data2d.symmetry()
-    slice_ = get_split("EqPushT-v0", "slice")
+    slice_ = get_split("EqPushT-v1", "slice")
     elements = data2d.elements(sym)
     assert len(elements) == 6 and all(slice_.contains(g) for g in elements)
     assert len({round(g.angle, 9) for g in elements}) == 6  # a fresh orientation per episode
@@ -84,7 +84,7 @@ def test_a_checkpoint_beside_a_dataset_of_the_same_name_leaves_it_loadable(data2
     save_checkpoint(model, tmp_path / "push.pt", data2d.env_id, data2d.meta["env_kwargs"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["push.npz", "push.npz.json", "push.pt", "push.pt.json"]
     assert len(load_dataset(path)) == len(data2d)
-    assert load_checkpoint(tmp_path / "push.pt")[1]["env_id"] == "EqPushT-v0"
+    assert load_checkpoint(tmp_path / "push.pt")[1]["env_id"] == "EqPushT-v1"
 
 
 def _saved_with(tmp_path, data, **arrays):
@@ -128,7 +128,7 @@ def test_datasets_are_checked_against_their_env(data2d, tmp_path):
 
 
 def test_interior_only_and_episode_split():
-    data = collect("EqPushT-v0", episodes=5, max_steps=20, seed=0, interior_only=True)
+    data = collect("EqPushT-v1", episodes=5, max_steps=20, seed=0, interior_only=True)
     assert data.interior.all() and data.meta["interior_only"]
     train, test = data.split_episodes(0.4, seed=1)
     assert not set(train.episode) & set(test.episode)
@@ -138,7 +138,7 @@ def test_interior_only_and_episode_split():
 
 
 def test_3d_collection_on_the_yaw_slice():
-    data = collect("EqPushT3D-v0", episodes=3, max_steps=15, seed=0)
+    data = collect("EqPushT3D-v1", episodes=3, max_steps=15, seed=0)
     sym = data.symmetry()
     yaws = [math.degrees(math.atan2(g.rotation[1, 0], g.rotation[0, 0])) for g in data.elements(sym)]
     assert all(0 <= y < 90 for y in yaws)
@@ -149,8 +149,8 @@ def test_3d_collection_on_the_yaw_slice():
 
 def test_bad_collection_arguments():
     with pytest.raises(ValueError, match="episodes"):
-        collect("EqPushT-v0", episodes=0)
+        collect("EqPushT-v1", episodes=0)
     with pytest.raises(ValueError, match="split"):
-        collect("EqPushT-v0", split="train", episodes=1)
+        collect("EqPushT-v1", split="train", episodes=1)
     with pytest.raises(ValueError, match="env_id"):
         collect("CartPole-v1", episodes=1)

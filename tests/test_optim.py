@@ -161,7 +161,7 @@ def test_muon_step_leaves_parameters_without_gradient_alone():
 def test_world_model_training_with_muon_learns_and_is_bit_reproducible():
     from agents.data import collect
 
-    data = collect("EqPushT-v0", episodes=8, max_steps=25, seed=0)  # 163 transitions
+    data = collect("EqPushT-v1", episodes=8, max_steps=25, seed=0)  # 163 transitions
     config = TrainConfig(model="vn_explicit", epochs=10, batch_size=32, optimizer="muon", readout_epochs=0)
     model, history = train(data, config)
     again, history_again = train(data, config)

@@ -44,7 +44,7 @@ def elements(group):
     return sample_elements(group, 6, seed=1, translation_scale=0.2, finite="C4")
 
 
-@pytest.mark.parametrize(("env_id", "group"), [("EqPushT-v0", SE2), ("EqPushT3D-v0", SE3)])
+@pytest.mark.parametrize(("env_id", "group"), [("EqPushT-v1", SE2), ("EqPushT3D-v1", SE3)])
 @pytest.mark.parametrize("method", ["mppi", "cem"])
 def test_the_equivariant_planner_is_equivariant_and_the_plain_one_is_not(env_id, group, method):
     obs = observations(env_id)
@@ -60,15 +60,15 @@ def test_the_equivariant_planner_is_equivariant_and_the_plain_one_is_not(env_id,
 
 
 def test_latent_models_plan_through_their_readout():
-    plan, symmetry = planner("EqPushT-v0", "vn_latent", torch.float64)
-    obs = observations("EqPushT-v0", 2)
+    plan, symmetry = planner("EqPushT-v1", "vn_latent", torch.float64)
+    obs = observations("EqPushT-v1", 2)
     assert_equivariant(seeded(plan), [obs], [symmetry.act_obs], symmetry.act_action, elements(SE2), torch.float64,
                        "planner")  # fmt: skip
 
 
 def test_plans_are_admissible_seeded_and_warm_started():
-    plan, _ = planner("EqPushT-v0", "vn_explicit", torch.float64)
-    obs = observations("EqPushT-v0", 2)
+    plan, _ = planner("EqPushT-v1", "vn_explicit", torch.float64)
+    obs = observations("EqPushT-v1", 2)
     plan.reset(3)
     first = plan.plan(obs)
     assert first.shape == (2, 2) and (np.linalg.norm(first, axis=1) <= 1 + 1e-12).all()
@@ -76,13 +76,13 @@ def test_plans_are_admissible_seeded_and_warm_started():
     plan.reset(3)
     assert np.array_equal(plan.plan(obs), first)  # same seed, same plan
     assert not np.array_equal(second, first)
-    box, _ = planner("EqPushT-v0", "vn_explicit", torch.float64, equivariant=False)
+    box, _ = planner("EqPushT-v1", "vn_explicit", torch.float64, equivariant=False)
     assert (np.abs(box.plan(obs)) <= 1).all()
 
 
 def test_observation_frames_rotate_with_the_scene():
-    symmetry = gym.make("EqPushT3D-v0").unwrapped.symmetry
-    obs = observations("EqPushT3D-v0", 2)
+    symmetry = gym.make("EqPushT3D-v1").unwrapped.symmetry
+    obs = observations("EqPushT3D-v1", 2)
     frame = observation_frame(torch.tensor(obs), symmetry.obs_layout)
     assert torch.allclose(frame.transpose(-1, -2) @ frame, torch.eye(3, dtype=torch.float64).expand(2, 3, 3))
     for g in sample_elements(SE3, 4, seed=0, translation_scale=0.1):

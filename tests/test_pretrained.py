@@ -29,11 +29,11 @@ def test_every_shipped_model_loads_and_fits_its_env():
 
 
 def test_a_planner_from_a_shipped_name():
-    env = gym.make("EqPushT-v0", task="push")
+    env = gym.make("EqPushT-v1", task="push")
     obs, _ = env.reset(seed=0)
     agent = make_agent("planner:vn_explicit-push2d,samples=16,horizon=3,iterations=1", env)
     assert agent.act(obs).shape == (2,) and np.linalg.norm(agent.act(obs)) <= 1.0 + 1e-12
     with pytest.raises(ValueError, match=r"'vn_big' is neither a \.pt checkpoint nor a shipped model"):
         make_agent("planner:vn_big", env)
-    with pytest.raises(ValueError, match="trained on EqPushT3D-v0, not EqPushT-v0"):
+    with pytest.raises(ValueError, match="trained on EqPushT3D-v0, not EqPushT-v1"):
         make_agent("planner:vn_explicit-push3d", env)

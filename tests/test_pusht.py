@@ -1,4 +1,4 @@
-"""EqPushT-v0 on gym-pusht's physics: parity with gym-pusht (its observation types too), tasks, starts, rendering,
+"""EqPushT-v1 on gym-pusht's physics: parity with gym-pusht (its observation types too), tasks, starts, rendering,
 physics mode, bounds, reset states and bad arguments. The invariants every env shares (checkers, pickling,
 vector envs, determinism, generic bad inputs, frame-mode equivariance) live in test_envs.py."""
 
@@ -34,7 +34,7 @@ GYM_PUSHT_OBS_TYPES = ("environment_state_agent_pos", "pixels_agent_pos")
 
 
 def make(**kwargs):
-    return gym.make("EqPushT-v0", **kwargs)
+    return gym.make("EqPushT-v1", **kwargs)
 
 
 def rollout(env, actions, seed):
@@ -318,7 +318,7 @@ def test_success_terminates_with_full_reward():
     env.reset(seed=0, options={"state": [100.0, 100.0, 256.0, 256.0, math.pi / 4]})
     obs, reward, terminated, truncated, info = env.step(np.zeros(2))
     assert info["coverage"] > 0.99 and info["is_success"] and terminated and reward == 1.0
-    push = make(task="push")
+    push = make(task="push", reward_type="dense")
     obs, _ = push.reset(seed=0)
     policy = ScriptedPusher(push.unwrapped.obs_layout)
     for _ in range(300):
@@ -326,7 +326,8 @@ def test_success_terminates_with_full_reward():
         if terminated or truncated:
             break
     assert terminated and info["is_success"] and info["pos_error_px"] <= 24
-    assert reward == 1.0 - info["pos_error_px"] / 60.0  # the push reward, exactly
+    assert reward == 1.0 - info["pos_error_px"] / 60.0  # the dense push reward, exactly
+    assert make(task="push").unwrapped.scene.task.reward_type == "penalty"  # v1's default: 0 at success
 
 
 def test_observation_bounds_hold_under_adversarial_actions():

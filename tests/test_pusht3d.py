@@ -1,4 +1,4 @@
-"""EqPushT3D-v0 in MuJoCo: scene, flatness of physics mode, actions, bounds, reset states, tasks, rendering, bad
+"""EqPushT3D-v1 in MuJoCo: scene, flatness of physics mode, actions, bounds, reset states, tasks, rendering, bad
 arguments. The invariants every env shares (checkers, pickling, vector envs, determinism, generic bad inputs,
 frame-mode equivariance with the pyramidal-cone twin) live in test_envs.py."""
 
@@ -112,9 +112,9 @@ def test_every_scene_variant_steps_one_second_without_a_mujoco_warning(name, pla
 
 # --------------------------------------------------------------------------- registration
 def test_registration_and_spec_kwargs_stay_json_able():
-    env = gym.make("EqPushT3D-v0", orientation=tilted().matrix.tolist())
+    env = gym.make("EqPushT3D-v1", orientation=tilted().matrix.tolist())
     assert env.spec.max_episode_steps == 200 and env.unwrapped.orientation == tilted()
-    assert gym.make("eqenvs:EqPushT3D-v0").unwrapped.orientation.is_identity
+    assert gym.make("eqenvs:EqPushT3D-v1").unwrapped.orientation.is_identity
     assert env.unwrapped.metadata["render_fps"] == 10 and env.unwrapped.symmetry.group is SE3
     obs, _ = env.reset(seed=0)
     assert obs.dtype == np.float64 and obs.shape == (33,) and env.action_space.dtype == np.float32
@@ -281,7 +281,7 @@ def test_reset_state_round_trip_and_its_group_action(mode, push):
 
 def test_success_terminates_with_full_reward_and_infos_hold_the_errors():
     for task in ("push", "pose"):
-        env = gym.make("EqPushT3D-v0", task=task, orientation=tilted(11))
+        env = gym.make("EqPushT3D-v1", task=task, orientation=tilted(11), reward_type="dense")
         obs, info = env.reset(seed=0)
         assert set(info) == {"is_success", "pos_error_m", "angle_error_rad", "orientation"}
         layout = env.unwrapped.obs_layout
@@ -296,7 +296,7 @@ def test_success_terminates_with_full_reward_and_infos_hold_the_errors():
         if task == "pose":
             expected = 0.5 * expected + 0.5 * (1.0 - info["angle_error_rad"] / math.pi)
         assert r == expected
-    env = gym.make("EqPushT3D-v0", task="pose")
+    env = gym.make("EqPushT3D-v1", task="pose")
     obs, info = env.reset(seed=0)
     assert info["angle_error_rad"] == pytest.approx(math.pi / 6, abs=0.11)
     assert info["pos_error_m"] == pytest.approx(0.06, abs=0.012)
@@ -336,8 +336,8 @@ def test_orientation_forms_agree():
 
 def test_sample_orientation_trains_on_the_slice():
     for mode in ("frame", "physics"):
-        env = SampleOrientation(gym.make("EqPushT3D-v0", orientation_mode=mode), split="slice", seed=0)
-        slice_ = get_split("EqPushT3D-v0", "slice")
+        env = SampleOrientation(gym.make("EqPushT3D-v1", orientation_mode=mode), split="slice", seed=0)
+        slice_ = get_split("EqPushT3D-v1", "slice")
         seen = []
         for seed in range(4):
             _, info = env.reset(seed=seed)
@@ -380,13 +380,13 @@ def test_render_frames_from_both_cameras():
 
 def test_pixel_observations_are_drawn_once_from_g():
     g = tilted(17, 0.05)
-    env = gym.make("EqPushT3D-v0", obs_type="state_pixels", obs_size=64, orientation=g)
+    env = gym.make("EqPushT3D-v1", obs_type="state_pixels", obs_size=64, orientation=g)
     obs, _ = env.reset(seed=0)
     obs, *_ = env.step(np.array([0.5, 0.5, 0.0]))
     assert obs["pixels"].shape == (64, 64, 3) and obs["pixels"].dtype == np.uint8 and obs["pixels"].std() > 5
     assert np.array_equal(obs["pixels"], env.unwrapped.scene.render_view(g, 64, False))
     assert obs["state"].shape == (33,)
-    physics = gym.make("EqPushT3D-v0", obs_type="pixels", obs_size=64, orientation=g, orientation_mode="physics")
+    physics = gym.make("EqPushT3D-v1", obs_type="pixels", obs_size=64, orientation=g, orientation_mode="physics")
     physics.reset(seed=0)
     pixels = physics.step(np.array([0.5, 0.5, 0.0]))[0]
     assert pixels.shape == (64, 64, 3) and np.abs(pixels.astype(int) - obs["pixels"]).mean() < 1.0

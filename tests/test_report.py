@@ -20,7 +20,7 @@ from agents.world_models import build_model
 
 @pytest.fixture(scope="module")
 def data2d():
-    return collect("EqPushT-v0", episodes=6, max_steps=20, seed=1)
+    return collect("EqPushT-v1", episodes=6, max_steps=20, seed=1)
 
 
 def untrained(kind, data):
@@ -42,7 +42,7 @@ def test_vn_relmse_is_flat_across_bins_and_the_mlp_is_not(data2d):
 
 
 def test_3d_bins_are_the_ladder_rungs():
-    data = collect("EqPushT3D-v0", episodes=3, max_steps=10, seed=0)
+    data = collect("EqPushT3D-v1", episodes=3, max_steps=10, seed=0)
     bins = bins_of(data, data.symmetry())
     assert [b["name"] for b in bins] == ["seen (slice)", "identity", "C4", "SO2", "SE2", "SO3", "SE3"]
     vn = evaluate_model(untrained("vn_latent", data), data, bins=bins)
@@ -57,8 +57,8 @@ def test_report_smoke(tmp_path, monkeypatch):
     result = report_module.run_report(report_module.ReportConfig(out=str(tmp_path)), log=lines.append)
     assert set(result["summary"]) == set(report_module.MODELS)
     assert result["targets"]["VN flat across bins (max/min <= 1.0001)"]["met"]
-    assert (tmp_path / "report.txt").read_text().startswith("World models on EqPushT-v0")
-    assert json.loads((tmp_path / "report.json").read_text())["env"] == "EqPushT-v0"
+    assert (tmp_path / "report.txt").read_text().startswith("World models on EqPushT-v1")
+    assert json.loads((tmp_path / "report.json").read_text())["env"] == "EqPushT-v1"
     assert (tmp_path / "relmse.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "seed0" / "vn_latent.pt").is_file() and (tmp_path / "seed0" / "data.npz").is_file()
 

@@ -18,13 +18,13 @@ def degrees(elements):
 
 
 def test_default_grids():
-    assert degrees(orientations("EqPushT-v0", "slice")) == pytest.approx([11.25 * k for k in range(8)])
-    assert degrees(orientations("EqPushT-v0", "heldout")) == pytest.approx([90 + 30 * k for k in range(9)])
-    assert degrees(orientations("EqPushT-v0", "full")) == pytest.approx([30 * k for k in range(12)])
-    held = degrees(orientations("eqenvs:EqPushT-v0", "heldout"))
+    assert degrees(orientations("EqPushT-v1", "slice")) == pytest.approx([11.25 * k for k in range(8)])
+    assert degrees(orientations("EqPushT-v1", "heldout")) == pytest.approx([90 + 30 * k for k in range(9)])
+    assert degrees(orientations("EqPushT-v1", "full")) == pytest.approx([30 * k for k in range(12)])
+    held = degrees(orientations("eqenvs:EqPushT-v1", "heldout"))
     for required in (90, 150, 210, 270):
         assert min(abs(d - required) for d in held) < 1e-9
-    assert all(isinstance(g, SE2) for g in orientations("EqPushT-v0", "slice"))
+    assert all(isinstance(g, SE2) for g in orientations("EqPushT-v1", "slice"))
     assert all(isinstance(g, SO2) for g in orientations("SO2", "slice", n=3))
 
 
@@ -52,13 +52,13 @@ def test_sampling_stays_in_the_split_and_covers_it():
 
 
 def test_group_lookup_and_errors():
-    env = gym.make("EqPushT-v0")
-    assert group_of(env) is SE2 and group_of("EqPushT-v0") is SE2 and group_of(eqenvs.SO2) is SO2
+    env = gym.make("EqPushT-v1")
+    assert group_of(env) is SE2 and group_of("EqPushT-v1") is SE2 and group_of(eqenvs.SO2) is SO2
     with pytest.raises(ValueError, match="split: 'train'"):
-        orientations("EqPushT-v0", "train")
+        orientations("EqPushT-v1", "train")
     with pytest.raises(ValueError, match="env_or_group"):
         orientations("CartPole-v1", "slice")
     with pytest.raises(ValueError, match="n: must be a positive integer"):
-        orientations("EqPushT-v0", "slice", n=0)
+        orientations("EqPushT-v1", "slice", n=0)
     with pytest.raises(ValueError, match="env_or_group"):
         group_of(gym.make("CartPole-v1"))

@@ -18,7 +18,7 @@ from eqenvs.splits import (
     orientations,
 )
 
-ENV = "EqPushT3D-v0"
+ENV = "EqPushT3D-v1"
 
 
 def yaw_degrees(g):
@@ -118,9 +118,9 @@ def test_3d_split_errors():
     with pytest.raises(ValueError, match="split: 'ladder' is a set of named rungs"):
         get_split(ENV, "ladder")
     with pytest.raises(ValueError, match="env_or_group: the ladder is defined for 3D groups"):
-        ladder("EqPushT-v0")
+        ladder("EqPushT-v1")
     with pytest.raises(ValueError, match="split: 'ladder' is not one of"):
-        orientations("EqPushT-v0", "ladder")
+        orientations("EqPushT-v1", "ladder")
     with pytest.raises(ValueError, match="split: 'tilt' is not one of"):
         orientations(ENV, "tilt")
     with pytest.raises(ValueError, match="n: must be a positive integer"):
@@ -132,7 +132,7 @@ def test_3d_split_errors():
 
 
 def test_2d_splits_are_unchanged():
-    assert [round(math.degrees(g.angle), 9) for g in orientations("EqPushT-v0", "slice")] == [
+    assert [round(math.degrees(g.angle), 9) for g in orientations("EqPushT-v1", "slice")] == [
         11.25 * k for k in range(8)
     ]
     assert all(isinstance(g, SE2) for g in orientations("SE2", "full"))

@@ -19,7 +19,7 @@ from eqenvs.groups import SE2
 
 @pytest.fixture(scope="module")
 def data():
-    return collect("EqPushT-v0", episodes=8, max_steps=25, seed=0)
+    return collect("EqPushT-v1", episodes=8, max_steps=25, seed=0)
 
 
 def tensors(data, rows=slice(None)):
@@ -123,12 +123,12 @@ def test_a_checkpoint_refuses_an_env_it_was_not_trained_for(data, tmp_path):
     model, _ = train(data, TrainConfig(model="vn_explicit", epochs=1))
     path = save_checkpoint(model, tmp_path / "m.pt", data.env_id, data.meta["env_kwargs"])
     _, meta = load_checkpoint(path)
-    check_contract(meta, gym.make("EqPushT-v0", task="pose"))  # another task, same contract: fine
+    check_contract(meta, gym.make("EqPushT-v1", task="pose"))  # another task, same contract: fine
     for kwargs, fault in (({"action_type": "absolute"}, "action"), ({"obs_type": "pixels"}, "obs_type")):
         with pytest.raises(ValueError, match=f"differs from the one the model was trained on.*{fault}"):
-            check_contract(meta, gym.make("EqPushT-v0", task="push", **kwargs))
-    with pytest.raises(ValueError, match="trained on EqPushT-v0, not EqPushT3D-v0"):
-        check_contract(meta, gym.make("EqPushT3D-v0"))
+            check_contract(meta, gym.make("EqPushT-v1", task="push", **kwargs))
+    with pytest.raises(ValueError, match="trained on EqPushT-v1, not EqPushT3D-v1"):
+        check_contract(meta, gym.make("EqPushT3D-v1"))
 
 
 def test_bad_training_configs():

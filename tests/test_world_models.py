@@ -14,7 +14,7 @@ import eqenvs  # noqa: F401
 from agents.world_models import MODEL_KINDS, build_model
 from eqenvs.groups import SE2, SE3
 
-ENVS = {"EqPushT-v0": SE2, "EqPushT3D-v0": SE3}
+ENVS = {"EqPushT-v1": SE2, "EqPushT3D-v1": SE3}
 F64 = torch.float64
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -112,7 +112,7 @@ def test_vn_readout_is_equivariant_and_centred(env_id):
 
 
 def test_explicit_models_copy_constant_fields_and_project_actions():
-    symmetry, model, obs, action = setup("EqPushT-v0", "vn_explicit")
+    symmetry, model, obs, action = setup("EqPushT-v1", "vn_explicit")
     with torch.no_grad():
         nxt = model(obs, action)
         far = model(obs, action * 50)
@@ -123,12 +123,12 @@ def test_explicit_models_copy_constant_fields_and_project_actions():
 
 
 def test_bad_model_arguments():
-    symmetry = gym.make("EqPushT-v0").unwrapped.symmetry
+    symmetry = gym.make("EqPushT-v1").unwrapped.symmetry
     with pytest.raises(ValueError, match="kind: 'transformer'"):
         build_model("transformer", symmetry)
     with pytest.raises(ValueError, match="hyper"):
         build_model("vn_latent", symmetry, widht=3)
     with pytest.raises(ValueError, match="delta"):
-        build_model("vn_latent", gym.make("EqPushT-v0", action_type="absolute").unwrapped.symmetry)
+        build_model("vn_latent", gym.make("EqPushT-v1", action_type="absolute").unwrapped.symmetry)
     with pytest.raises(ValueError, match="reference"):
         build_model("vn_latent", symmetry, reference="goal_dir")

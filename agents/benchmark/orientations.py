@@ -53,7 +53,7 @@ def parse_orientations(config: BenchConfig) -> list[Target]:
             continue
         if token == "ladder":
             if group.dim != 3:
-                raise ValueError(f"orientations: 'ladder' is the SE(3) ladder of EqPushT3D-v0, not of {config.env}")
+                raise ValueError(f"orientations: 'ladder' is the SE(3) ladder of EqPushT3D-v1, not of {config.env}")
             for rung, elements in orientations(config.env, "ladder", n=n or 2, seed=config.seed).items():
                 out += [Target(f"{rung}-{i}", rung, g, None) for i, g in enumerate(elements)]
         elif _NUMBER.match(token):
