@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
-.PHONY: setup demo test bench report results lint wheel-check pretrained
+.PHONY: sb3-results setup demo test bench report results lint wheel-check pretrained
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,15 +47,13 @@ report: setup
 EQB := $(BIN)/python -m agents bench --max-steps 60
 LADDER := --env EqPushT3D-v1 --orientations ladder --per-split 1 --tasks 16 --videos 0
 RESULTS := push_vn_eq64 push_mlp_plain push_vn_eq32 push_vnlatent_eq64 push_vn_plain push_scripted push_ppo1m \
-	push_sac60k pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_vn_eq64_h10 3d_vn_eq64 \
+	pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_vn_eq64_h10 3d_vn_eq64 \
 	3d_mlp_plain_h10 3d_vn_eq64_h10_physics 3d_scripted
 results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_% pusht_%,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter 3d_%,$(RESULTS)))
 runs/ppo_push_1m.zip: | setup
 	$(BIN)/python -m agents sb3 --env EqPushT-v0 --algo ppo --task push --steps 1000000 --out $@
-runs/sac_push_60k.zip: | setup
-	$(BIN)/python -m agents sb3 --env EqPushT-v0 --algo sac --task push --steps 60000 --out $@
 runs/bench/push_vn_eq64/summary.json: | setup
 	$(EQB) --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --out $(@D)
 runs/bench/push_mlp_plain/summary.json: | setup
@@ -70,8 +68,6 @@ runs/bench/push_scripted/summary.json: | setup
 	$(EQB) --agent scripted --label "scripted pusher" --videos 0 --out $(@D)
 runs/bench/push_ppo1m/summary.json: runs/ppo_push_1m.zip
 	$(EQB) --agent sb3:ppo:$< --label "SB3 PPO 1M (slice, v0 reward)" --videos 0 --out $(@D)
-runs/bench/push_sac60k/summary.json: runs/sac_push_60k.zip
-	$(EQB) --agent sb3:sac:$< --label "SB3 SAC 60k (slice, v0 reward)" --videos 0 --out $(@D)
 runs/bench/pose_vn_eq64/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 runs/bench/pose_mlp_plain/summary.json: | setup
@@ -92,6 +88,27 @@ runs/bench/3d_vn_eq64_h10_physics/summary.json: | setup
 	$(EQB) $(LADDER) --env-kwargs '{"orientation_mode": "physics"}' --agent planner:vn_explicit-push3d,dtype=float64,horizon=10 --label "VN explicit + eq planner fp64 H10" --out $(@D)
 runs/bench/3d_scripted/summary.json: | setup
 	$(EQB) $(LADDER) --agent scripted --label "scripted pusher" --out $(@D)
+
+# the model-free agents (README: model-free agents): PPO and SAC on push, plain (MLP, the slice) x 5 seeds,
+# augmented (MLP, the full orbit) and equivariant (VN policy, the slice); each is trained, then benchmarked
+# (the VN policies in float64). make -j2 sb3-results runs two at a time, one torch thread each.
+VARIANT_plain := --policy mlp --split slice
+VARIANT_augment := --policy mlp --split full
+VARIANT_vn := --policy vn --split slice
+word_of = $(word $(1),$(subst _, ,$(2)))
+SB3_RUNS := sac_push_vn_s0 ppo_push_vn_s0 $(foreach a,ppo sac,$(foreach s,0 1 2 3 4,$(a)_push_plain_s$(s))) \
+	ppo_push_augment_s0 sac_push_augment_s0
+sb3-results: $(addprefix runs/bench/sb3_,$(addsuffix /summary.json,$(SB3_RUNS)))
+	$(BIN)/python -m agents compare $(addprefix runs/bench/sb3_,$(SB3_RUNS)) runs/bench/push_vn_eq64 runs/bench/push_mlp_plain
+runs/sb3/%.zip: | setup
+	$(BIN)/python -m agents sb3 --no-progress --algo $(call word_of,1,$*) --task $(call word_of,2,$*) \
+		$(VARIANT_$(call word_of,3,$*)) --seed $(patsubst s%,%,$(call word_of,4,$*)) --out $@
+runs/bench/sb3_%/summary.json: runs/sb3/%.zip
+	$(EQB) --agent sb3:$(call word_of,1,$*):$<$(if $(filter vn,$(call word_of,3,$*)),$(COMMA)dtype=float64) \
+		--env-kwargs '{"task": "$(call word_of,2,$*)"}' --label "SB3 $(call word_of,1,$*) $(call word_of,3,$*)" \
+		--videos 0 --out $(@D)
+COMMA := ,
+.PRECIOUS: runs/sb3/%.zip
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

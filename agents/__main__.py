@@ -144,8 +144,8 @@ def _sb3(config: SB3Config) -> None:
     from agents.sb3 import train_sb3
 
     result = train_sb3(config)
-    print(f"trained {config.algo} for {config.steps} steps on the slice in {result['seconds']:.0f} s; "
-          f"wrote {config.out}")  # fmt: skip
+    print(f"trained {config.algo} ({config.policy} policy) for {result['steps']} steps on the {config.split} "
+          f"orientations in {result['seconds']:.0f} s; wrote {config.out} (logs: {result['logs']})")  # fmt: skip
 
 
 def _story(config: StoryConfig) -> None:

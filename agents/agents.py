@@ -7,8 +7,10 @@ spec                                   agent
                                        name of a shipped reference model (``agents.pretrained``); ``k=v``:
                                        PlannerConfig fields, plus ``dtype=float64``, ``compile=true`` and
                                        ``device=cuda``; booleans are true/false (1/0, yes/no, on/off)
-``sb3:<algo>:<model.zip>``             a stable-baselines3 model (``algo``: ppo, sac, ...), deterministic;
-                                       its spaces must be the env's
+``sb3:<algo>:<model.zip>[,dtype=float64]``
+                                       a stable-baselines3 model (``algo``: ppo, sac, ...), deterministic;
+                                       its spaces must be the env's; ``dtype=float64`` runs the policy in
+                                       float64 (the VN policies of ``agents.rl`` keep it end to end)
 ``callable:<module>:<function>``       any function ``f(obs) -> action`` (a ``reset(seed)`` attribute is
                                        called if it has one); the module is imported from the current
                                        folder first, or give a file: ``callable:path/to/policy.py:act``
@@ -202,6 +204,17 @@ def _parse_option(key: str, value: str, kind: str) -> Any:
         raise ValueError(f"agent: planner option {key}={value!r} is not {kind}") from None
 
 
+def _sb3_dtype(options: str, spec: str) -> str:
+    """The one option of an sb3 spec: ``dtype=float32`` (default) or ``dtype=float64``."""
+    if not options:
+        return "float32"
+    key, _, value = options.partition("=")
+    if key != "dtype" or value not in ("float32", "float64"):
+        raise ValueError(f"agent: an sb3 spec takes one option, dtype=float32 or dtype=float64; got {options!r} "
+                         f"in {spec!r}")  # fmt: skip
+    return value
+
+
 def _check_sb3_spaces(model: Any, env: gym.Env, path: str) -> None:
     """The SB3 model's spaces must be the env's: same observation shape and type, same action box."""
     obs, act = env.observation_space, env.action_space
@@ -262,7 +275,7 @@ def agent_files(spec: str) -> list[Path]:
     if kind == "planner" and rest:
         return [_planner_path(rest)]
     if kind == "sb3":
-        path = Path(rest.partition(":")[2])
+        path = Path(rest.partition(":")[2].partition(",")[0])
         return [path] if path.is_file() else []
     if kind == "callable":
         source = rest.rpartition(":")[0]
@@ -286,6 +299,8 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
         return _planner_agent(rest, env, label)
     if kind == "sb3":
         algo, _, path = rest.partition(":")
+        path, _, options = path.partition(",")
+        dtype = _sb3_dtype(options, spec)
         import stable_baselines3 as sb3
 
         cls = {name.lower(): getattr(sb3, name) for name in ("PPO", "SAC", "TD3", "A2C", "DDPG")}.get(algo.lower())
@@ -299,6 +314,8 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
             fault = f"{type(err).__name__}: {err}"
             raise ValueError(f"agent: {path} is not a readable {algo.upper()} model ({fault})") from None
         _check_sb3_spaces(model, env, path)
+        if dtype == "float64":
+            model.policy.double()
         return SB3Agent(model, label)
     if kind == "callable":
         return CallableAgent(_import_callable(rest), label)

@@ -260,30 +260,49 @@ class ReportConfig(Threads):
 # --------------------------------------------------------------------------- baselines and demos
 @dataclass(frozen=True, kw_only=True)
 class SB3Config(Threads):
-    """Train a stable-baselines3 PPO or SAC baseline on the slice orientations."""
+    """Train a stable-baselines3 PPO or SAC agent on a split of orientations (hyperparameters: agents/sb3.yml)."""
 
     out: Path
-    """Output model, a .zip file (an eqbench agent: sb3:<algo>:<zip>)."""
+    """Output model, a .zip file (an eqbench agent: sb3:<algo>:<zip>); logs go to <out minus .zip>.logs/."""
     algo: Literal["ppo", "sac"] = "ppo"
     """Algorithm."""
+    policy: Literal["mlp", "vn"] = "mlp"
+    """mlp: SB3's MlpPolicy; vn: the exactly equivariant Vector-Neuron policy (agents.rl)."""
+    split: Literal["slice", "full"] = "slice"
+    """Orientations drawn for each training episode: the slice, or the full orbit (augmentation)."""
     env: EnvId = "EqPushT-v1"
-    """Environment id."""
+    """Environment id (v1: the penalty reward, under which success is optimal)."""
     task: Literal["push", "pose", "pusht"] = "push"
-    """Task (pusht: EqPushT-v1 only)."""
-    steps: int = 100_000
-    """Environment steps of training."""
+    """Task (pusht: EqPushT only)."""
+    steps: int = 0
+    """Environment steps of training (0: the hyperparameter file's n_timesteps)."""
+    n_envs: int = 0
+    """Environments stepped in parallel (0: the hyperparameter file's)."""
     seed: int = 0
     """Seeds the model, the envs and the orientation draws."""
     max_episode_steps: int = 100
     """Episode length during training."""
+    eval_freq: int = 20_000
+    """Evaluate every this many environment steps, on the slice orientations (0: never)."""
+    eval_episodes: int = 16
+    """Episodes per evaluation."""
+    hyperparams: Path | None = None
+    """A hyperparameter file in the format of agents/sb3.yml (None: that file)."""
     progress: bool = True
     """Show a progress bar with the ETA."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _positive(self, "steps", "max_episode_steps")
-        if self.env == "EqPushT3D-v1" and self.task == "pusht":
-            raise ValueError("task: 'pusht' exists in EqPushT-v1 only")
+        _positive(self, "max_episode_steps", "eval_episodes")
+        _non_negative(self, "steps", "n_envs", "eval_freq")
+        for name, allowed in (("algo", ("ppo", "sac")), ("policy", ("mlp", "vn")), ("split", ("slice", "full"))):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ValueError(f"{name}: {value!r} is not one of {allowed}")
+        if self.env.startswith("EqPushT3D") and self.task == "pusht":
+            raise ValueError(f"task: 'pusht' exists in EqPushT only, not {self.env}")
+        if self.hyperparams is not None:
+            existing_file(self.hyperparams, "hyperparams", "a YAML file like agents/sb3.yml")
         check_output_path(self.out, ".zip", "out")
 
 

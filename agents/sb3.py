@@ -1,16 +1,26 @@
-"""Model-free baselines: stable-baselines3 PPO or SAC trained on the slice orientations, in one command.
+"""Model-free agents: stable-baselines3 PPO or SAC on a split of orientations, in one command.
 
-    python -m agents sb3 --algo ppo --env EqPushT-v1 --task push --steps 100000 --out runs/ppo_push.zip
+    python -m agents sb3 --algo ppo --task push --out runs/sb3/ppo_push.zip                  # plain, the slice
+    python -m agents sb3 --algo ppo --task push --split full --out runs/sb3/ppo_aug.zip      # augmented
+    python -m agents sb3 --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip        # equivariant
 
-The env is ``SampleOrientation(gym.make(env, task=...), split="slice")``: a fresh slice orientation every
-episode. Training shows SB3's progress bar (steps, ETA). The saved model is an agent for the benchmark:
-``eqbench --agent sb3:ppo:runs/ppo_push.zip``; its ``.zip.json`` sidecar records the env and kwargs it was
-trained on.
+Training runs ``n_envs`` copies of ``SampleOrientation(gym.make(env, task=...), split=...)`` (a fresh
+orientation every episode; each copy draws its own) in a ``DummyVecEnv`` (with one torch thread per process,
+stepping copies in one process is as fast as subprocesses at these sizes), each wrapped in SB3's ``Monitor``.
+Hyperparameters come from ``agents/sb3.yml`` (rl-baselines3-zoo's layout: per algorithm, per env and
+task). ``EvalCallback`` evaluates the deterministic policy every ``eval_freq`` steps on slice
+orientations and logs its success rate; the logs (``progress.csv`` with SB3's standard keys, and
+``evaluations.npz``) go to ``<out minus .zip>.logs/``. The model is saved atomically and is an eqbench
+agent: ``eqbench --agent sb3:ppo:runs/sb3/ppo_push.zip``; its ``.zip.json`` sidecar records the env, kwargs,
+split, policy, hyperparameters, seed and wall time.
 """
 
 from __future__ import annotations
 
 import time
+from functools import partial
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -20,30 +30,86 @@ from agents.config import SB3Config
 from eqenvs.files import atomic_path, write_sidecar
 from eqenvs.wrappers import SampleOrientation
 
-__all__ = ["ALGORITHMS", "train_sb3"]
+__all__ = ["ALGORITHMS", "load_hyperparams", "train_sb3"]
 
 ALGORITHMS = ("ppo", "sac")
+RESERVED = ("n_timesteps", "n_envs", "policy_kwargs", "vn_policy_kwargs")
+"""Keys of the hyperparameter file that are not keyword arguments of the algorithm."""
+EVAL_SEED_OFFSET = 10_000
+"""The evaluation env's orientation draws and resets are seeded apart from the training envs'."""
+
+
+def load_hyperparams(algo: str, env_id: str, task: str, path: str | Path | None = None) -> dict[str, Any]:
+    """The hyperparameters of ``algo`` for ``<env name>/<task>`` (or the algorithm's ``default``)."""
+    import yaml
+
+    text = Path(path).read_text() if path is not None else resources.files("agents").joinpath("sb3.yml").read_text()
+    where = str(path) if path is not None else "agents/sb3.yml"
+    table = yaml.safe_load(text)
+    if not isinstance(table, dict) or not isinstance(table.get(algo), dict):
+        raise ValueError(f"hyperparams: {where} has no table for algorithm {algo!r}")
+    name = gym.envs.registration.parse_env_id(env_id)[1]
+    entry = table[algo].get(f"{name}/{task}", table[algo].get("default"))
+    if not isinstance(entry, dict) or "n_timesteps" not in entry:
+        raise ValueError(f"hyperparams: {where} has no {algo} entry for {name}/{task} and no default with n_timesteps")
+    return dict(entry)
+
+
+def _make_env(env_id: str, task: str, max_steps: int, split: str, seed: int) -> gym.Env:
+    from stable_baselines3.common.monitor import Monitor
+
+    env = gym.make(env_id, task=task, max_episode_steps=max_steps)
+    return Monitor(SampleOrientation(env, split=split, seed=seed), info_keywords=("is_success",))
+
+
+def _policy(config: SB3Config) -> Any:
+    if config.policy == "mlp":
+        return "MlpPolicy"
+    from agents.rl import VNActorCriticPolicy, VNSACPolicy
+
+    return VNActorCriticPolicy if config.algo == "ppo" else VNSACPolicy
 
 
 def train_sb3(config: SB3Config) -> dict[str, Any]:
-    """Train ``config.algo`` on the slice; save the model atomically to ``config.out`` (.zip) with a sidecar.
-    Returns timing and path."""
+    """Train ``config.algo`` on ``config.split``; save the model atomically to ``config.out`` (.zip) with a
+    sidecar, and the logs beside it. Returns the sidecar's metadata and the path."""
     from stable_baselines3 import PPO, SAC
+    from stable_baselines3.common.callbacks import EvalCallback
+    from stable_baselines3.common.logger import configure
+    from stable_baselines3.common.vec_env import DummyVecEnv
 
-    env_kwargs = {"task": config.task}
-    env = gym.make(config.env, max_episode_steps=config.max_episode_steps, **env_kwargs)
-    env = SampleOrientation(env, split="slice", seed=config.seed)
-    if config.algo == "ppo":
-        model = PPO("MlpPolicy", env, seed=config.seed, device="cpu", n_steps=1024, batch_size=256, learning_rate=3e-4)
+    hyper = load_hyperparams(config.algo, config.env, config.task, config.hyperparams)
+    steps = config.steps or int(hyper["n_timesteps"])
+    n_envs = config.n_envs or int(hyper.get("n_envs", 1))
+    kwargs = {key: value for key, value in hyper.items() if key not in RESERVED}
+    if config.policy == "mlp":
+        policy_kwargs = dict(hyper.get("policy_kwargs") or {})
     else:
-        model = SAC("MlpPolicy", env, seed=config.seed, device="cpu", learning_starts=1000, batch_size=256)
+        vn_kwargs = hyper.get("vn_policy_kwargs") or {}
+        policy_kwargs = {"env_id": config.env, "env_kwargs": {"task": config.task}, **vn_kwargs}
+    make = partial(_make_env, config.env, config.task, config.max_episode_steps)
+    env = DummyVecEnv([partial(make, config.split, config.seed + rank) for rank in range(n_envs)])
+    env.seed(config.seed)
+    algo = PPO if config.algo == "ppo" else SAC
+    model = algo(_policy(config), env, seed=config.seed, device="cpu", policy_kwargs=policy_kwargs, **kwargs)
+    logs = config.out.with_suffix(".logs")
+    logs.mkdir(parents=True, exist_ok=True)
+    model.set_logger(configure(str(logs), ["csv"]))
+    callbacks = []
+    if config.eval_freq:
+        eval_env = DummyVecEnv([partial(make, "slice", config.seed + EVAL_SEED_OFFSET)])
+        eval_env.seed(config.seed + EVAL_SEED_OFFSET)
+        callbacks.append(EvalCallback(eval_env, n_eval_episodes=config.eval_episodes, log_path=str(logs),
+                                      eval_freq=max(config.eval_freq // n_envs, 1), deterministic=True,
+                                      verbose=0))  # fmt: skip
     started = time.perf_counter()
-    model.learn(total_timesteps=config.steps, progress_bar=config.progress)
+    model.learn(total_timesteps=steps, progress_bar=config.progress, callback=callbacks)
     seconds = time.perf_counter() - started
     with atomic_path(config.out) as tmp:
         model.save(tmp)
-    meta = {"algo": config.algo, "env_id": config.env, "env_kwargs": env_kwargs, "split": "slice",
-            "steps": config.steps, "seed": config.seed, "max_episode_steps": config.max_episode_steps,
-            "seconds": seconds, "threads": config.threads}  # fmt: skip
+    meta = {"algo": config.algo, "policy": config.policy, "env_id": config.env, "env_kwargs": {"task": config.task},
+            "split": config.split, "steps": steps, "n_envs": n_envs, "seed": config.seed,
+            "max_episode_steps": config.max_episode_steps, "hyperparams": hyper, "seconds": seconds,
+            "threads": config.threads, "logs": str(logs)}  # fmt: skip
     write_sidecar(config.out, meta)
     return {**meta, "path": str(config.out)}

@@ -32,7 +32,8 @@ def test_story_end_to_end(tmp_path):
 
 def test_sb3_baseline_command(tmp_path):
     out = tmp_path / "ppo.zip"
-    result = train_sb3(SB3Config(out=out, steps=64, progress=True))  # SB3's progress bar needs tqdm and rich
+    # SB3's progress bar needs tqdm and rich; one env and no evaluation keep it quick
+    result = train_sb3(SB3Config(out=out, steps=64, n_envs=1, eval_freq=0, progress=True))
     assert out.is_file() and result["steps"] == 64
     sidecar = json.loads((tmp_path / "ppo.zip.json").read_text())
     assert sidecar["env_kwargs"] == {"task": "push"} and sidecar["sha256"] == sha256_of(out)
