@@ -9,7 +9,8 @@ orientation every episode; each copy draws its own) in a ``DummyVecEnv`` (with o
 stepping copies in one process is as fast as subprocesses at these sizes), each wrapped in SB3's ``Monitor``.
 Hyperparameters come from ``agents/sb3.yml`` (rl-baselines3-zoo's layout: per algorithm, per env and
 task). ``EvalCallback`` evaluates the deterministic policy every ``eval_freq`` steps on slice
-orientations and logs its success rate; the logs (``progress.csv`` with SB3's standard keys, and
+orientations and, separately, on the held-out ones (``eval_heldout/``), and logs their success rates (how
+many samples a variant needs to close the gap); the logs (``progress.csv`` with SB3's standard keys, and
 ``evaluations.npz``) go to ``<out minus .zip>.logs/``. The model is saved atomically and is an eqbench
 agent: ``eqbench --agent sb3:ppo:runs/sb3/ppo_push.zip``; its ``.zip.json`` sidecar records the env, kwargs,
 split, policy, hyperparameters, seed and wall time.
@@ -62,6 +63,33 @@ def _make_env(env_id: str, task: str, max_steps: int, split: str, seed: int) -> 
     return Monitor(SampleOrientation(env, split=split, seed=seed), info_keywords=("is_success",))
 
 
+def _prefixed_eval_class() -> type:
+    from stable_baselines3.common.callbacks import EvalCallback
+
+    class PrefixedEval(EvalCallback):
+        """SB3's ``EvalCallback`` whose logged keys start with ``prefix`` instead of ``eval/``, so one run
+        can log its success on the slice (``eval/``) and on the held-out orientations (``eval_heldout/``)."""
+
+        def __init__(self, prefix: str, *args: Any, **kwargs: Any):
+            super().__init__(*args, **kwargs)
+            self.prefix = prefix
+
+        def _on_step(self) -> bool:
+            record = self.logger.record
+            self.logger.record = lambda key, *a, **k: record(key.replace("eval/", self.prefix, 1), *a, **k)
+            try:
+                return super()._on_step()
+            finally:
+                del self.logger.record  # the logger's own method again
+
+    return PrefixedEval
+
+
+def _prefixed_eval(prefix: str, *args: Any, **kwargs: Any) -> Any:
+    """A ``PrefixedEval`` callback (the class is built on first use: SB3 is imported lazily)."""
+    return _prefixed_eval_class()(prefix, *args, **kwargs)
+
+
 def _policy(config: SB3Config) -> Any:
     if config.policy == "mlp":
         return "MlpPolicy"
@@ -74,7 +102,6 @@ def train_sb3(config: SB3Config) -> dict[str, Any]:
     """Train ``config.algo`` on ``config.split``; save the model atomically to ``config.out`` (.zip) with a
     sidecar, and the logs beside it. Returns the sidecar's metadata and the path."""
     from stable_baselines3 import PPO, SAC
-    from stable_baselines3.common.callbacks import EvalCallback
     from stable_baselines3.common.logger import configure
     from stable_baselines3.common.vec_env import DummyVecEnv
 
@@ -97,11 +124,12 @@ def train_sb3(config: SB3Config) -> dict[str, Any]:
     model.set_logger(configure(str(logs), ["csv"]))
     callbacks = []
     if config.eval_freq:
-        eval_env = DummyVecEnv([partial(make, "slice", config.seed + EVAL_SEED_OFFSET)])
-        eval_env.seed(config.seed + EVAL_SEED_OFFSET)
-        callbacks.append(EvalCallback(eval_env, n_eval_episodes=config.eval_episodes, log_path=str(logs),
-                                      eval_freq=max(config.eval_freq // n_envs, 1), deterministic=True,
-                                      verbose=0))  # fmt: skip
+        for split, prefix in (("slice", "eval/"), ("heldout", "eval_heldout/")):
+            eval_env = DummyVecEnv([partial(make, split, config.seed + EVAL_SEED_OFFSET)])
+            eval_env.seed(config.seed + EVAL_SEED_OFFSET)
+            callbacks.append(_prefixed_eval(prefix, eval_env, n_eval_episodes=config.eval_episodes, deterministic=True,
+                                           log_path=str(logs if split == "slice" else logs / split), verbose=0,
+                                           eval_freq=max(config.eval_freq // n_envs, 1)))  # fmt: skip
     started = time.perf_counter()
     model.learn(total_timesteps=steps, progress_bar=config.progress, callback=callbacks)
     seconds = time.perf_counter() - started

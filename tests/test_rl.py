@@ -165,7 +165,7 @@ def test_the_training_command_writes_a_model_its_sidecar_and_logs(tmp_path):
     meta = json.loads((tmp_path / "vn.zip.json").read_text())
     assert meta["policy"] == "vn" and meta["steps"] == 128 and meta["n_envs"] == 2 and result["path"] == str(out)
     header = (tmp_path / "vn.logs" / "progress.csv").read_text().splitlines()[0].split(",")
-    assert "eval/success_rate" in header and "rollout/ep_rew_mean" in header
+    assert {"eval/success_rate", "eval_heldout/success_rate", "rollout/ep_rew_mean"} <= set(header)
     assert np.load(tmp_path / "vn.logs" / "evaluations.npz", allow_pickle=False)["results"].shape[0] >= 1
     agent = make_agent(f"sb3:ppo:{out}", gym.make("EqPushT-v1", task="push"))
     assert agent.act(gym.make("EqPushT-v1", task="push").reset(seed=0)[0]).shape == (2,)
