@@ -5,7 +5,8 @@
     python -m agents train      --data runs/push2d.npz --model vn_latent --out runs/vn_latent.pt
     python -m agents evaluate   --data runs/push2d.npz --checkpoints runs/vn_latent.pt runs/mlp_latent.pt
     python -m agents report     --env EqPushT-v1 --preset quick
-    python -m agents sb3        --algo ppo --task push --steps 100000 --out runs/ppo_push.zip
+    python -m agents sb3        --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip
+    python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
     python -m agents bench      --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
     python -m agents compare    runs/bench/vn runs/bench/mlp
     python -m agents plan-speed            ms per plan vs the matmul floor; threads idle and busy
@@ -28,6 +29,7 @@ from agents.config import (
     BenchConfig,
     CollectConfig,
     CompareConfig,
+    CurvesConfig,
     DemoConfig,
     EvaluateConfig,
     OptimSpeedConfig,
@@ -77,6 +79,7 @@ COMMANDS: dict[str, type] = {
     "sb3": SB3Config,
     "bench": BenchConfig,
     "compare": CompareConfig,
+    "curves": CurvesConfig,
     "plan-speed": PlanSpeedConfig,
     "optim-speed": OptimSpeedConfig,
     "pretrain": PretrainConfig,
@@ -148,6 +151,15 @@ def _sb3(config: SB3Config) -> None:
           f"orientations in {result['seconds']:.0f} s; wrote {config.out} (logs: {result['logs']})")  # fmt: skip
 
 
+def _curves(config: CurvesConfig) -> None:
+    from agents.sb3 import format_curves, learning_curves, plot_curves
+
+    curves = [learning_curves(model) for model in config.models]
+    print(format_curves(curves, config.threshold))
+    if config.out is not None:
+        print(f"wrote {plot_curves(curves, config.out)}")
+
+
 def _story(config: StoryConfig) -> None:
     from agents.story import run_story
 
@@ -194,7 +206,7 @@ def _demo(config: DemoConfig) -> None:
 
 RUNNERS: dict[type, Any] = {
     StoryConfig: _story, CollectConfig: _collect, TrainCommand: _train, EvaluateConfig: _evaluate,
-    ReportConfig: _report, SB3Config: _sb3, BenchConfig: _bench, CompareConfig: _compare,
+    ReportConfig: _report, SB3Config: _sb3, BenchConfig: _bench, CompareConfig: _compare, CurvesConfig: _curves,
     PlanSpeedConfig: _plan_speed, OptimSpeedConfig: _optim_speed, PretrainConfig: _pretrain, DemoConfig: _demo,
 }  # fmt: skip
 

@@ -28,6 +28,7 @@ __all__ = [
     "BenchConfig",
     "CollectConfig",
     "CompareConfig",
+    "CurvesConfig",
     "DemoConfig",
     "EvaluateConfig",
     "JsonObject",
@@ -426,6 +427,28 @@ class CompareConfig:
         if not self.folders:
             raise ValueError("folders: give at least one benchmark folder")
         _positive(self, "reps")
+
+
+@dataclass(frozen=True)
+class CurvesConfig:
+    """Learning curves of `sb3` runs: evaluation success on the slice and held out against training steps."""
+
+    models: tyro.conf.Positional[tuple[Path, ...]]
+    """Trained models (.zip); their logs are read from <model minus .zip>.logs/progress.csv."""
+    threshold: float = 0.9
+    """The table reports the first evaluation at or above this success rate."""
+    out: Path | None = None
+    """Also plot the curves to this .png file."""
+
+    def __post_init__(self) -> None:
+        if not self.models:
+            raise ValueError("models: give at least one trained .zip")
+        for model in self.models:
+            existing_file(Path(model).with_suffix(".logs") / "progress.csv", "models", f"the logs of {model}")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold: must lie in (0, 1], got {self.threshold}")
+        if self.out is not None:
+            check_output_path(self.out, ".png", "out")
 
 
 ReferenceModel = Literal[

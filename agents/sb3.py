@@ -141,3 +141,79 @@ def train_sb3(config: SB3Config) -> dict[str, Any]:
             "threads": config.threads, "logs": str(logs)}  # fmt: skip
     write_sidecar(config.out, meta)
     return {**meta, "path": str(config.out)}
+
+
+# ------------------------------------------------------------------ learning curves
+def learning_curves(model: str | Path) -> dict[str, Any]:
+    """A trained model's evaluations from its logs: steps, slice success and held-out success (None where
+    the run did not evaluate held out), with the sidecar's label fields."""
+    import csv
+    import json
+
+    model = Path(model)
+    rows = list(csv.DictReader((model.with_suffix(".logs") / "progress.csv").open()))
+    meta_path = model.with_name(model.name + ".json")
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    by_step: dict[int, dict[str, float]] = {}  # each evaluation callback logs its own row
+    for row in rows:
+        for key, name in (("eval/success_rate", "slice"), ("eval_heldout/success_rate", "heldout")):
+            if row.get(key):
+                by_step.setdefault(int(float(row["time/total_timesteps"])), {})[name] = float(row[key])
+    steps = sorted(s for s, v in by_step.items() if "slice" in v)
+    slice_success = [by_step[s]["slice"] for s in steps]
+    heldout_success = [by_step[s].get("heldout") for s in steps]
+    label = " ".join(str(meta.get(k, "?")) for k in ("algo", "policy", "split")) + f" s{meta.get('seed', '?')}"
+    return {"model": str(model), "label": label, "steps": steps, "slice": slice_success, "heldout": heldout_success,
+            "seconds": meta.get("seconds"), "total_steps": meta.get("steps")}  # fmt: skip
+
+
+def _first_at(steps: list[int], values: list[float | None], threshold: float) -> str:
+    hits = [s for s, v in zip(steps, values, strict=True) if v is not None and v >= threshold]
+    if hits:
+        return f"{hits[0]:,d}"
+    return "n/a" if all(v is None for v in values) else "never"
+
+
+def format_curves(curves: list[dict[str, Any]], threshold: float) -> str:
+    """One line per run: training steps and minutes, final evaluations, and the first evaluation at or above
+    ``threshold`` on the slice and held out (the samples a variant needs)."""
+    header = (f"{'run':28s} {'steps':>9s} {'minutes':>7s} {'final slice':>11s} {'final held':>10s} "
+              f"{f'steps to {threshold:.0%} slice':>20s} {f'steps to {threshold:.0%} held':>19s}")  # fmt: skip
+    lines = [header, "-" * len(header)]
+    for c in curves:
+        final_held = c["heldout"][-1] if c["heldout"] and c["heldout"][-1] is not None else None
+        minutes = f"{c['seconds'] / 60:.1f}" if c["seconds"] else "?"
+        final_slice = f"{c['slice'][-1]:.2f}" if c["slice"] else "n/a"
+        final_held = f"{final_held:.2f}" if final_held is not None else "n/a"
+        to_slice, to_held = (_first_at(c["steps"], c[k], threshold) for k in ("slice", "heldout"))
+        lines.append(f"{c['label'][:28]:28s} {c['total_steps'] or 0:>9,d} {minutes:>7s} {final_slice:>11s} "
+                     f"{final_held:>10s} {to_slice:>20s} {to_held:>19s}")  # fmt: skip
+    lines.append("success: deterministic policy, SB3 EvalCallback episodes at fresh slice / held-out orientations; "
+                 "n/a: the run did not evaluate held out")  # fmt: skip
+    return "\n".join(lines)
+
+
+def plot_curves(curves: list[dict[str, Any]], out: str | Path) -> Path:
+    """Success against training steps, slice (solid) and held out (dashed), one colour per run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for i, c in enumerate(curves):
+        color = f"C{i % 10}"
+        ax.plot(c["steps"], c["slice"], color=color, label=f"{c['label']} (slice)")
+        held = [(s, v) for s, v in zip(c["steps"], c["heldout"], strict=True) if v is not None]
+        if held:
+            ax.plot(*zip(*held, strict=True), color=color, linestyle="--", label=f"{c['label']} (held out)")
+    ax.set(xlabel="training steps", ylabel="success rate", ylim=(-0.02, 1.02), title="evaluation success")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    return out

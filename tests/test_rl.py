@@ -15,9 +15,9 @@ from stable_baselines3 import PPO, SAC
 import eqenvs  # noqa: F401  (registers the ids)
 from agents.agents import make_agent
 from agents.benchmark import BenchConfig, run_benchmark
-from agents.config import SB3Config
+from agents.config import CurvesConfig, SB3Config
 from agents.rl import VNActorCriticPolicy, VNSACPolicy, _log_det_radial_squash, radial_squash
-from agents.sb3 import load_hyperparams, train_sb3
+from agents.sb3 import format_curves, learning_curves, load_hyperparams, plot_curves, train_sb3
 from eqenvs.groups import SE2, SE3
 
 ENVS = {"EqPushT-v1": SE2, "EqPushT3D-v1": SE3}
@@ -169,3 +169,12 @@ def test_the_training_command_writes_a_model_its_sidecar_and_logs(tmp_path):
     assert np.load(tmp_path / "vn.logs" / "evaluations.npz", allow_pickle=False)["results"].shape[0] >= 1
     agent = make_agent(f"sb3:ppo:{out}", gym.make("EqPushT-v1", task="push"))
     assert agent.act(gym.make("EqPushT-v1", task="push").reset(seed=0)[0]).shape == (2,)
+    # the learning curves: one evaluation per 64 steps on the slice and held out, read back from the logs
+    curves = learning_curves(out)
+    assert curves["steps"] == [64, 128] and len(curves["heldout"]) == 2 and None not in curves["heldout"]
+    assert curves["label"] == "ppo vn slice s0" and curves["total_steps"] == 128
+    table = format_curves([curves], 0.9).splitlines()
+    assert table[2].split()[:5] == ["ppo", "vn", "slice", "s0", "128"]
+    assert plot_curves([curves], tmp_path / "c.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match=r"models: .* does not exist"):
+        CurvesConfig(models=(tmp_path / "other.zip",))
