@@ -40,8 +40,10 @@ def main() -> int:
     from agents.sb3 import load_hyperparams
 
     ppo = load_hyperparams("ppo", "EqPushT-v1", "push")  # agents/sb3.yml, package data
-    print(f"shipped: eqenvs.assets/pusht3d.xml; agents/sb3.yml (ppo push: {ppo['n_timesteps']} steps); "
-          f"reference models {available()}")
+    print(
+        f"shipped: eqenvs.assets/pusht3d.xml; agents/sb3.yml (ppo push: {ppo['n_timesteps']} steps); "
+        f"reference models {available()}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         model = "vn_explicit-push2d"
         command = [str(Path(sys.executable).parent / "eqbench"), "--agent", f"planner:{model}",

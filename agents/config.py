@@ -275,10 +275,10 @@ class SB3Config(Threads):
     """Environment id (v1: the penalty reward, under which success is optimal)."""
     task: Literal["push", "pose", "pusht"] = "push"
     """Task (pusht: EqPushT only)."""
-    steps: int = 0
-    """Environment steps of training (0: the hyperparameter file's n_timesteps)."""
-    n_envs: int = 0
-    """Environments stepped in parallel (0: the hyperparameter file's)."""
+    steps: int | None = None
+    """Environment steps of training (default: the hyperparameter file's n_timesteps)."""
+    n_envs: int | None = None
+    """Environments stepped in parallel (default: the hyperparameter file's n_envs)."""
     seed: int = 0
     """Seeds the model, the envs and the orientation draws."""
     max_episode_steps: int = 100
@@ -295,7 +295,8 @@ class SB3Config(Threads):
     def __post_init__(self) -> None:
         super().__post_init__()
         _positive(self, "max_episode_steps", "eval_episodes")
-        _non_negative(self, "steps", "n_envs", "eval_freq")
+        _positive(self, *(name for name in ("steps", "n_envs") if getattr(self, name) is not None))
+        _non_negative(self, "eval_freq")
         for name, allowed in (("algo", ("ppo", "sac")), ("policy", ("mlp", "vn")), ("split", ("slice", "full"))):
             value = getattr(self, name)
             if value not in allowed:

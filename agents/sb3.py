@@ -106,8 +106,8 @@ def train_sb3(config: SB3Config) -> dict[str, Any]:
     from stable_baselines3.common.vec_env import DummyVecEnv
 
     hyper = load_hyperparams(config.algo, config.env, config.task, config.hyperparams)
-    steps = config.steps or int(hyper["n_timesteps"])
-    n_envs = config.n_envs or int(hyper.get("n_envs", 1))
+    steps = config.steps if config.steps is not None else int(hyper["n_timesteps"])
+    n_envs = config.n_envs if config.n_envs is not None else int(hyper.get("n_envs", 1))
     kwargs = {key: value for key, value in hyper.items() if key not in RESERVED}
     if config.policy == "mlp":
         policy_kwargs = dict(hyper.get("policy_kwargs") or {})

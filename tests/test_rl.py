@@ -138,8 +138,8 @@ def test_vn_policies_refuse_another_envs_layout_and_sb3_specs_their_options(tmp_
 
 def test_sb3_config_refuses_bad_input_before_writing(tmp_path):
     out = tmp_path / "sub" / "m.zip"
-    for kwargs, match in (({"steps": -1}, "steps: must be an integer >= 0"),
-                          ({"n_envs": -2}, "n_envs: must be an integer >= 0"),
+    for kwargs, match in (({"steps": 0}, "steps: must be a positive integer"),
+                          ({"n_envs": -2}, "n_envs: must be a positive integer"),
                           ({"max_episode_steps": 0}, "max_episode_steps: must be a positive integer"),
                           ({"algo": "dqn"}, "algo: 'dqn' is not one of"),
                           ({"policy": "cnn"}, "policy: 'cnn' is not one of"),
