@@ -248,8 +248,8 @@ def test_env_kwargs_merge_with_the_defaults(tmp_path):
     assert row[1:4] == ["EqPushT-v1", "push", "physics"]  # the mode has its own column (a label could hide it)
 
 
-def test_seeds_of_one_agent_are_aggregated_with_iqm(tmp_path, checkpoints):
-    """Two runs with one label (two checkpoints: two training seeds) make one line: IQM over runs x tasks."""
+def test_seeds_of_one_agent_are_aggregated(tmp_path, checkpoints):
+    """Two runs with one label (two checkpoints: two training seeds) make one line over runs x tasks."""
     for name in ("vn_explicit", "mlp_explicit"):
         cfg = config(tmp_path, f"planner:{checkpoints[name]},{PLANNER}", label="agent", out=str(tmp_path / name))
         bench.run_benchmark(cfg, progress=False)
@@ -257,7 +257,7 @@ def test_seeds_of_one_agent_are_aggregated_with_iqm(tmp_path, checkpoints):
     table = bench.format_comparison(summaries, reps=200)
     lines = [line for line in table.splitlines()[2:] if line.startswith("agent ")]
     assert len(lines) == 1 and lines[0].split()[4] == "2"  # one agent, two runs
-    assert "interquartile mean" in table
+    assert "interquartile mean" in table and "bootstrap interval over runs and tasks" in table
 
 
 def test_bad_benchmark_inputs_are_refused_before_anything_is_written(tmp_path, checkpoints, capsys):

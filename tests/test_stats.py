@@ -397,3 +397,21 @@ def test_json_safe_makes_strict_json():
                                 "method": "wilson"}  # fmt: skip
     assert back["test"] == {"p_value": None, "n": 0, "method": "mcnemar-exact"}
     assert type(json_safe(np.float64(1.5))) is float
+
+
+def test_two_way_bootstrap_mean_keeps_failures_that_an_iqm_trims():
+    """Issue 10's compare: 4 seeds x 32 tasks, 120 successes and 8 failures. The IQM is 1 with a [1, 1]
+    interval; the mean is 0.9375 and resampling runs and tasks gives an interval of width > 0.05 around it."""
+    scores = np.ones((4, 32))
+    scores[0, :5] = 0.0
+    scores[2, 10:13] = 0.0
+    assert stats.iqm(scores) == 1.0
+    estimate = stats.two_way_bootstrap_mean(scores, reps=4000, seed=1)
+    assert estimate.mean == 120 / 128 and estimate.low < 0.91 and estimate.high > 0.96
+    assert estimate.method == "two-way-bootstrap-percentile:mean"
+    again = stats.two_way_bootstrap_mean(scores, reps=4000, seed=1)
+    assert (again.low, again.high) == (estimate.low, estimate.high)  # same seed, same interval
+    one_run = stats.two_way_bootstrap_mean(scores[:1], reps=4000)  # tasks only: an interval for one seed too
+    assert one_run.low < one_run.mean == 27 / 32 < one_run.high
+    with pytest.raises(ValueError, match="scores: expected a non-empty finite"):
+        stats.two_way_bootstrap_mean(np.ones(3))

@@ -79,8 +79,10 @@ def _group_key(summary: dict[str, Any]) -> tuple:
 
 
 def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
-    """Figures of one agent: its single run's, or across several runs (seeds) the interquartile mean over
-    runs x tasks with stratified-bootstrap intervals (rliable's method)."""
+    """Figures of one agent: its single run's, or across several runs (seeds): success as the mean over
+    runs x tasks with a bootstrap over runs and tasks (``stats.two_way_bootstrap_mean``: an interquartile
+    mean would trim every failure away), final errors as the interquartile mean with stratified-bootstrap
+    intervals (rliable's method)."""
     first = group[0]
     row: dict[str, Any] = {"label": first["label"], "env": first["env"], "task": first["task"], "mode": _mode(first),
                            "unit": first["unit"], "runs": len(group)}  # fmt: skip
@@ -106,9 +108,9 @@ def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
 
     seen, held = matrix("seen_success"), matrix("heldout_success")
     row.update(
-        seen=stats.stratified_bootstrap(seen, reps=reps).to_json(),
-        heldout=stats.stratified_bootstrap(held, reps=reps).to_json(),
-        gap=stats.stratified_bootstrap(held - seen, reps=reps).to_json(),
+        seen=stats.two_way_bootstrap_mean(seen, reps=reps).to_json(),
+        heldout=stats.two_way_bootstrap_mean(held, reps=reps).to_json(),
+        gap=stats.two_way_bootstrap_mean(held - seen, reps=reps).to_json(),
         err_seen=stats.stratified_bootstrap(matrix("seen_error"), reps=reps).to_json(),
         err_held=stats.stratified_bootstrap(matrix("heldout_error"), reps=reps).to_json(),
         ood=float(np.median([s["error"]["ood_factor"] for s in group if s["error"]["ood_factor"] is not None])),
@@ -141,9 +143,10 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
     lines.append(
         "success: pooled per task over the seen orientations (the slice; on the ladder the identity) and over the "
         "held-out ones, Wilson 95% intervals; held - seen: paired by task, Newcombe interval. With several runs "
-        "(seeds) of one agent: interquartile mean over runs x tasks with stratified-bootstrap 95% intervals "
-        "(rliable's method). OOD: final error held-out / seen; max paired: largest |difference| of a task's "
-        "final error between orientations; residual: closed loop, relative."
+        "(seeds) of one agent: success is the mean over runs x tasks with a 95% bootstrap interval over runs and "
+        "tasks; errors the interquartile mean with stratified-bootstrap intervals (rliable's method). OOD: final "
+        "error held-out / seen; max paired: largest |difference| of a task's final error between orientations; "
+        "residual: closed loop, relative."
     )
     return "\n".join(lines)
 
