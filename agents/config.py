@@ -276,9 +276,9 @@ class SB3Config(Threads):
     task: Literal["push", "pose", "pusht"] = "push"
     """Task (pusht: EqPushT only)."""
     steps: int | None = None
-    """Environment steps of training (default: the hyperparameter file's n_timesteps)."""
+    """Environment steps of training (None: the hyperparameter file's n_timesteps)."""
     n_envs: int | None = None
-    """Environments stepped in parallel (default: the hyperparameter file's n_envs)."""
+    """Environments stepped in parallel (None: the hyperparameter file's n_envs)."""
     seed: int = 0
     """Seeds the model, the envs and the orientation draws."""
     max_episode_steps: int = 100
