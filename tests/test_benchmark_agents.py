@@ -257,7 +257,7 @@ def test_seeds_of_one_agent_are_aggregated(tmp_path, checkpoints):
     table = bench.format_comparison(summaries, reps=200)
     lines = [line for line in table.splitlines()[2:] if line.startswith("agent ")]
     assert len(lines) == 1 and lines[0].split()[4] == "2"  # one agent, two runs
-    assert "interquartile mean" in table and "bootstrap interval over runs and tasks" in table
+    assert "interquartile mean" in table and "bootstrap over runs and tasks" in table
 
 
 def test_bad_benchmark_inputs_are_refused_before_anything_is_written(tmp_path, checkpoints, capsys):

@@ -415,3 +415,15 @@ def test_two_way_bootstrap_mean_keeps_failures_that_an_iqm_trims():
     assert one_run.low < one_run.mean == 27 / 32 < one_run.high
     with pytest.raises(ValueError, match="scores: expected a non-empty finite"):
         stats.two_way_bootstrap_mean(np.ones(3))
+
+
+def test_across_seeds_never_collapses_when_every_seed_solves_every_task():
+    ones = np.ones((3, 32))
+    result = stats.across_seeds(ones, ones)
+    assert result["seen"].mean == 1.0 and result["seen"].high == 1.0
+    assert result["seen"].low == pytest.approx(stats.wilson(32, 32).low)  # 0.89, not 1
+    assert result["gap"].low < 0.0 < result["gap"].high
+    held = ones.copy()
+    held[:, :16] = 0.0  # every seed fails half the tasks held out
+    result = stats.across_seeds(ones, held)
+    assert result["gap"].mean == -0.5 and result["gap"].high < -0.3

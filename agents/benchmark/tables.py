@@ -80,9 +80,8 @@ def _group_key(summary: dict[str, Any]) -> tuple:
 
 def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
     """Figures of one agent: its single run's, or across several runs (seeds): success as the mean over
-    runs x tasks with a bootstrap over runs and tasks (``stats.two_way_bootstrap_mean``: an interquartile
-    mean would trim every failure away), final errors as the interquartile mean with stratified-bootstrap
-    intervals (rliable's method)."""
+    runs x tasks (``stats.across_seeds``: an interquartile mean would trim every failure away), final
+    errors as the interquartile mean with stratified-bootstrap intervals (rliable's method)."""
     first = group[0]
     row: dict[str, Any] = {"label": first["label"], "env": first["env"], "task": first["task"], "mode": _mode(first),
                            "unit": first["unit"], "runs": len(group)}  # fmt: skip
@@ -106,11 +105,11 @@ def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
     def matrix(key: str) -> np.ndarray:
         return np.array([s["per_task"][key] for s in group], dtype=float)  # (runs, tasks)
 
-    seen, held = matrix("seen_success"), matrix("heldout_success")
+    success = stats.across_seeds(matrix("seen_success"), matrix("heldout_success"), reps=reps)
     row.update(
-        seen=stats.two_way_bootstrap_mean(seen, reps=reps).to_json(),
-        heldout=stats.two_way_bootstrap_mean(held, reps=reps).to_json(),
-        gap=stats.two_way_bootstrap_mean(held - seen, reps=reps).to_json(),
+        seen=success["seen"].to_json(),
+        heldout=success["heldout"].to_json(),
+        gap=success["gap"].to_json(),
         err_seen=stats.stratified_bootstrap(matrix("seen_error"), reps=reps).to_json(),
         err_held=stats.stratified_bootstrap(matrix("heldout_error"), reps=reps).to_json(),
         ood=float(np.median([s["error"]["ood_factor"] for s in group if s["error"]["ood_factor"] is not None])),
@@ -143,9 +142,9 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
     lines.append(
         "success: pooled per task over the seen orientations (the slice; on the ladder the identity) and over the "
         "held-out ones, Wilson 95% intervals; held - seen: paired by task, Newcombe interval. With several runs "
-        "(seeds) of one agent: success is the mean over runs x tasks with a 95% bootstrap interval over runs and "
-        "tasks; errors the interquartile mean with stratified-bootstrap intervals (rliable's method). OOD: final "
-        "error held-out / seen; max paired: largest |difference| of a task's final error between orientations; "
+        "(seeds) of one agent: success is the mean over runs x tasks, its 95% interval the union of a bootstrap over "
+        "runs and tasks and the Wilson/Newcombe interval of the per-task means; errors the interquartile mean "
+        "with stratified-bootstrap intervals (rliable's method). OOD: final error held-out / seen; max paired: largest |difference| of a task's final error between orientations; "
         "residual: closed loop, relative."
     )
     return "\n".join(lines)
