@@ -142,10 +142,11 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
     lines.append(
         "success: pooled per task over the seen orientations (the slice; on the ladder the identity) and over the "
         "held-out ones, Wilson 95% intervals; held - seen: paired by task, Newcombe interval. With several runs "
-        "(seeds) of one agent: success is the mean over runs x tasks, its 95% interval the union of a bootstrap over "
-        "runs and tasks and the Wilson/Newcombe interval of the per-task means; errors the interquartile mean "
-        "with stratified-bootstrap intervals (rliable's method). OOD: final error held-out / seen; max paired: largest |difference| of a task's final error between orientations; "
-        "residual: closed loop, relative."
+        "(seeds) of one agent: success is the mean over runs x tasks, its 95% interval the union of a bootstrap "
+        "over runs and tasks and the Wilson/Newcombe interval of the per-task means; errors the interquartile "
+        "mean with stratified-bootstrap intervals (rliable's method). OOD: final error held-out / seen; max "
+        "paired: largest |difference| of a task's final error between orientations; residual: closed loop, "
+        "relative."
     )
     return "\n".join(lines)
 
