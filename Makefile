@@ -98,7 +98,8 @@ VARIANT_augment := --policy mlp --split full
 VARIANT_vn := --policy vn --split slice
 word_of = $(word $(1),$(subst _, ,$(2)))
 SB3_RUNS := sac_push_vn_s0 ppo_push_vn_s0 $(foreach a,ppo sac,$(foreach s,0 1 2 3 4,$(a)_push_plain_s$(s))) \
-	ppo_push_augment_s0 sac_push_augment_s0 ppo_pose_plain_s0 ppo_pose_vn_s0 ppo_pose_augment_s0 sac_pose_plain_s0
+	ppo_push_augment_s0 sac_push_augment_s0 ppo_pose_plain_s0 ppo_pose_vn_s0 ppo_pose_augment_s0 sac_pose_plain_s0 \
+	sac_pose_augment_s0 sac_pose_vn_s0
 sb3-results: $(addprefix runs/bench/sb3_,$(addsuffix /summary.json,$(SB3_RUNS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/sb3_,$(SB3_RUNS)) runs/bench/push_vn_eq64 \
 		runs/bench/push_mlp_plain runs/bench/pose_vn_eq64 runs/bench/pose_mlp_plain
