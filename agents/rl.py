@@ -103,6 +103,20 @@ class VNMean(nn.Module):
         return radial_squash(v) if squash else v
 
 
+class _VNLayout:
+    """What both VN policies keep: the env whose layout they read, and the VN sizes (saved with the model)."""
+
+    def _setup_layout(self, env_id: str, env_kwargs: dict[str, Any] | None, observation_space: gym.spaces.Space,
+                      action_space: gym.spaces.Space, **vn_hyper: int) -> None:  # fmt: skip
+        self.env_id, self.env_kwargs = env_id, dict(env_kwargs or {})
+        self.symmetry = env_symmetry(env_id, self.env_kwargs)
+        _check_spaces(self.symmetry, observation_space, action_space)
+        self.vn_hyper = vn_hyper
+
+    def _layout_parameters(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "env_id": self.env_id, "env_kwargs": self.env_kwargs, **self.vn_hyper}
+
+
 def _as_parameters_dtype(module: nn.Module, obs: torch.Tensor) -> torch.Tensor:
     """SB3 hands over float32 (or float64) observations; compute in the parameters' dtype, flattened."""
     return obs.to(next(module.parameters()).dtype).flatten(1)
@@ -129,7 +143,7 @@ class _VNExtractor(nn.Module):
         return torch.tanh(self.critic(features))
 
 
-class VNActorCriticPolicy(ActorCriticPolicy):
+class VNActorCriticPolicy(_VNLayout, ActorCriticPolicy):
     """PPO/A2C policy: equivariant Gaussian mean, one isotropic log-std parameter, invariant value.
 
     ``env_id`` (and ``env_kwargs``) name the env whose observation layout the policy reads.
@@ -149,10 +163,8 @@ class VNActorCriticPolicy(ActorCriticPolicy):
         log_std_init: float = -0.5,
         **kwargs: Any,
     ):
-        self.env_id, self.env_kwargs = env_id, dict(env_kwargs or {})
-        self.symmetry = env_symmetry(env_id, self.env_kwargs)
-        _check_spaces(self.symmetry, observation_space, action_space)
-        self.vn_hyper = {"hidden": hidden, "depth": depth, "invariants": invariants, "width": width}
+        self._setup_layout(env_id, env_kwargs, observation_space, action_space, hidden=hidden, depth=depth,
+                           invariants=invariants, width=width)  # fmt: skip
         kwargs["ortho_init"] = False  # SB3's orthogonal init targets nn.Linear stacks, not VN layers
         super().__init__(observation_space, action_space, lr_schedule, log_std_init=log_std_init, **kwargs)
 
@@ -183,9 +195,7 @@ class VNActorCriticPolicy(ActorCriticPolicy):
         return self.value_net(self.mlp_extractor.forward_critic(self.extract_features(obs)))
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
-        data = super()._get_constructor_parameters()
-        data.update(env_id=self.env_id, env_kwargs=self.env_kwargs, **self.vn_hyper)
-        return data
+        return self._layout_parameters(super()._get_constructor_parameters())
 
 
 # ------------------------------------------------------------------ SAC (off-policy, squashed Gaussian)
@@ -240,7 +250,7 @@ class VNCritic(BaseModel):
         return self(obs, actions)[0]
 
 
-class VNSACPolicy(SACPolicy):
+class VNSACPolicy(_VNLayout, SACPolicy):
     """SAC policy: ``VNSACActor`` and ``VNCritic``; ``env_id`` (and ``env_kwargs``) name the env's layout."""
 
     def __init__(
@@ -257,10 +267,8 @@ class VNSACPolicy(SACPolicy):
         n_critics: int = 2,
         **kwargs: Any,
     ):
-        self.env_id, self.env_kwargs = env_id, dict(env_kwargs or {})
-        self.symmetry = env_symmetry(env_id, self.env_kwargs)
-        _check_spaces(self.symmetry, observation_space, action_space)
-        self.vn_hyper = {"hidden": hidden, "depth": depth, "invariants": invariants, "width": width}
+        self._setup_layout(env_id, env_kwargs, observation_space, action_space, hidden=hidden, depth=depth,
+                           invariants=invariants, width=width)  # fmt: skip
         super().__init__(observation_space, action_space, lr_schedule, n_critics=n_critics,
                          share_features_extractor=False, **kwargs)  # fmt: skip
 
@@ -272,9 +280,7 @@ class VNSACPolicy(SACPolicy):
                         n_critics=self.critic_kwargs["n_critics"])  # fmt: skip
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
-        data = super()._get_constructor_parameters()
-        data.update(env_id=self.env_id, env_kwargs=self.env_kwargs, **self.vn_hyper)
-        return data
+        return self._layout_parameters(super()._get_constructor_parameters())
 
 
 def _check_spaces(symmetry: Symmetry, observation_space: gym.spaces.Space, action_space: gym.spaces.Space) -> None:

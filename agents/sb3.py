@@ -18,6 +18,7 @@ split, policy, hyperparameters, seed and wall time.
 
 from __future__ import annotations
 
+import functools
 import time
 from functools import partial
 from importlib import resources
@@ -63,6 +64,7 @@ def _make_env(env_id: str, task: str, max_steps: int, split: str, seed: int) -> 
     return Monitor(SampleOrientation(env, split=split, seed=seed), info_keywords=("is_success",))
 
 
+@functools.cache
 def _prefixed_eval_class() -> type:
     from stable_baselines3.common.callbacks import EvalCallback
 
