@@ -14,7 +14,7 @@ export MUJOCO_GL ?= egl
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) "$(TORCH)" -e ".[dev]"
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) "$(TORCH)" -e ".[dev,ray]"
 	touch $@
 
 setup: $(VENV)/.installed

@@ -228,11 +228,22 @@ def parse(argv: list[str] | None = None, commands: dict[str, type] | None = None
     """The config of the command line ``argv`` (tyro: help from the field docs; bad values exit with a message)."""
     import tyro
 
+    argv = _bare_ray(sys.argv[1:] if argv is None else list(argv))
     commands = COMMANDS if commands is None else commands
     if len(commands) == 1:
         (cls,) = commands.values()
         return tyro.cli(cls, args=argv, prog=prog, description=cls.__doc__)
     return tyro.extras.subcommand_cli_from_dict(commands, args=argv, prog=prog, description=__doc__)
+
+
+def _bare_ray(argv: list[str]) -> list[str]:
+    """``--ray`` with no address (last, or followed by another flag) means ``--ray local``."""
+    out = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg == "--ray" and (i + 1 == len(argv) or argv[i + 1].startswith("--")):
+            out.append("local")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,8 +40,10 @@ __all__ = [
     "StoryConfig",
     "Threads",
     "TrainConfig",
+    "Workers",
     "json_object",
     "parse_bool",
+    "ray_host_port",
 ]
 
 EnvId = Literal["EqPushT-v1", "EqPushT3D-v1", "EqPushT-v0", "EqPushT3D-v0"]
@@ -120,6 +122,41 @@ class Threads:
         import torch
 
         torch.set_num_threads(self.threads)
+
+
+def ray_host_port(address: str) -> tuple[str, int]:
+    """The host and port of a Ray cluster address (host:port or ray://host:port), else a ValueError."""
+    rest = address.removeprefix("ray://")
+    host, sep, port = rest.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"ray: expected 'local', 'auto', host:port or ray://host:port, got {address!r}")
+    return host, int(port)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workers(Threads):
+    """Where a command's jobs run: this process, local worker processes, or a Ray cluster (agents.workers)."""
+
+    workers: int = 1
+    """Worker processes, each with --threads torch threads (1: everything in this process); with --ray local,
+    the CPUs of the local Ray instance."""
+    ray: str = ""
+    """Run on Ray: local (also a bare --ray: a local instance), auto (the cluster `ray start` runs on this
+    machine), or a cluster address host:port or ray://host:port. Empty: no Ray."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"workers: must be a positive integer (1: no extra processes), got {self.workers!r}")
+        if not isinstance(self.ray, str):
+            raise ValueError(f"ray: expected 'local', 'auto' or a cluster address, got {self.ray!r}")
+        if self.ray and self.ray not in ("local", "auto"):
+            ray_host_port(self.ray)
+
+    @property
+    def parallel(self) -> bool:
+        """Whether jobs leave this process."""
+        return self.workers > 1 or bool(self.ray)
 
 
 # --------------------------------------------------------------------------- data, training, evaluation
@@ -240,7 +277,7 @@ class EvaluateConfig(Threads):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReportConfig(Threads):
+class ReportConfig(Workers):
     """Collect on the slice, train every world model, evaluate across orientations, check the targets."""
 
     env: EnvId = "EqPushT-v1"
@@ -260,7 +297,7 @@ class ReportConfig(Threads):
 
 # --------------------------------------------------------------------------- baselines and demos
 @dataclass(frozen=True, kw_only=True)
-class SB3Config(Threads):
+class SB3Config(Workers):
     """Train a stable-baselines3 PPO or SAC agent on a split of orientations (hyperparameters: agents/sb3.yml)."""
 
     out: Path
@@ -481,7 +518,7 @@ class PretrainConfig(Threads):
 
 # --------------------------------------------------------------------------- the any-agent benchmark
 @dataclass(frozen=True, kw_only=True)
-class BenchConfig(Threads):
+class BenchConfig(Workers):
     """eqbench: run any agent over orientations on paired tasks; rows, summary with intervals, plot, videos."""
 
     env: EnvId = "EqPushT-v1"

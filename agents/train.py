@@ -39,6 +39,7 @@ import dataclasses
 import inspect
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +300,11 @@ def load_checkpoint(path: str | Path) -> tuple[WorldModel, dict[str, Any]]:
     except (TypeError, KeyError, json.JSONDecodeError) as err:
         raise ValueError(f"path: {path} holds unreadable metadata ({err!r})") from None
     try:
-        symmetry = gym.make(env_id, **env_kwargs).unwrapped.symmetry
+        with warnings.catch_warnings():  # the model's own env, made for its symmetry only: no deprecation notice
+            warnings.simplefilter("ignore", DeprecationWarning)
+            env = gym.make(env_id, **env_kwargs)
+        symmetry = env.unwrapped.symmetry
+        env.close()
     except Exception as err:  # an unknown id (gymnasium's own error) or bad kwargs
         raise ValueError(f"path: {path} names an env that cannot be made: {env_id} {env_kwargs} ({err})") from None
     model = build_model(kind, symmetry, **hyper).to(getattr(torch, meta.get("dtype", "float32")))

@@ -1,10 +1,13 @@
-"""Running a benchmark: validate everything, then step the tasks, write rows, summary, plot and videos."""
+"""Running a benchmark: validate everything, then run the shards (a task at every orientation), write rows,
+summary, plot and videos. Shards run here, on local worker processes or on Ray (``agents.workers``); this
+process is the one writer either way, so rows are the same and a killed run resumes."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,68 +22,159 @@ from agents.benchmark.summary import summarise
 from agents.benchmark.tables import format_summary
 from agents.benchmark.videos import write_task_videos
 from agents.config import BenchConfig
+from agents.workers import check_ray, files_of, run_jobs, scratch, write_files
 from eqenvs.files import write_json
 
-__all__ = ["main", "run_and_print", "run_benchmark"]
+__all__ = ["BenchRun", "main", "run_and_print", "run_benchmark", "run_shard", "run_together"]
+
+
+class _Episodes:
+    """One process's envs (the identity reference, then every orientation) and agent for a config."""
+
+    def __init__(self, config: BenchConfig, agent: Any = None):
+        self.config = config
+        self.targets = parse_orientations(config)
+        record = config.videos > 0
+        self.envs = [make_env(config, self.targets[0].element.identity(), record)]
+        self.envs += [make_env(config, t.element, record) for t in self.targets]
+        identity = self.envs[0]
+        self.agent = make_agent(config.agent, identity, config.name) if agent is None else as_agent(agent, config.name)
+        self.symmetry = identity.unwrapped.symmetry
+        self.unit = getattr(getattr(identity.unwrapped, "scene", None), "translation_unit", "")
+
+    def shard(self, run: dict[str, Any], task: int) -> dict[str, Any]:
+        """Base task ``task`` at every orientation: its rows, and its videos as bytes (``files_of``)."""
+        config = self.config
+        recording = task < config.videos
+        results = run_task(config, self.agent, self.envs, task, recording)
+        reference = results[0]["trace"]
+        rows = []
+        for target, result in zip(self.targets, results[1:], strict=True):
+            r = residual(self.symmetry, target.element, result["trace"], reference)
+            rows.append(make_row(run, config.name, target, task, task_seed(config, task), result, r))
+        videos = {}
+        if recording:
+            with scratch() as folder:
+                write_task_videos(Path(folder), task, self.targets, results[1:])
+                videos = files_of(folder)
+        return {"task": task, "rows": rows, "videos": videos}
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+
+_CACHE: dict[str, _Episodes] = {}
+"""This process's envs and agents by config: a worker builds them once and reuses them for every shard."""
+_CACHE_SIZE = 2
+
+
+def _key(config: BenchConfig) -> str:
+    return json.dumps(asdict(config), sort_keys=True, default=str)
+
+
+def run_shard(config: BenchConfig, run: dict[str, Any], task: int) -> dict[str, Any]:
+    """A job (``agents.workers``): task ``task`` of the run ``config`` at every orientation."""
+    key = _key(config)
+    if key not in _CACHE:
+        while len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE))).close()
+        _CACHE[key] = _Episodes(config)
+    return _CACHE[key].shard(run, task)
+
+
+class BenchRun:
+    """One benchmark run: validated on construction (orientations, env kwargs, agent, existing rows), nothing
+    written until ``start``; ``accept`` takes a finished shard, ``finish`` writes the summary and plot."""
+
+    def __init__(self, config: BenchConfig, agent: Any = None):
+        if agent is not None:
+            if config.parallel:
+                raise ValueError("workers: a Python agent object runs in this process only; give --agent a spec "
+                                 "(planner:, sb3:, callable:) to run on workers")  # fmt: skip
+            config = replace(config, agent=f"python:{type(agent).__name__}")
+        self.config = config
+        self.episodes = _Episodes(config, agent)
+        self.run = run_identity(config, [] if agent is not None else agent_files(config.agent))
+        self.out = Path(config.out)
+        self.rows = read_rows(self.out / "rows.jsonl", self.run)
+        if agent is not None or not config.parallel:
+            _CACHE[_key(config)] = self.episodes  # shards run here, on these envs and this agent
+        self.started = time.perf_counter()
+
+    def pending(self) -> list[int]:
+        """The tasks with an orientation still missing."""
+        finished = {(row["orientation"], row["task"]) for row in self.rows}
+        names = [t.name for t in self.episodes.targets]
+        return [k for k in range(self.config.tasks) if not all((n, k) in finished for n in names)]
+
+    def start(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.started = time.perf_counter()
+
+    def jobs(self) -> list[tuple]:
+        return [(self.config, self.run, task) for task in self.pending()]
+
+    def accept(self, shard: dict[str, Any]) -> None:
+        """Write a finished shard: its videos, then every row so far (atomically; a rerun skips this task)."""
+        write_files(self.config.videos_folder, shard["videos"])
+        names = {row["orientation"] for row in shard["rows"]}
+        self.rows = [x for x in self.rows if not (x["task"] == shard["task"] and x["orientation"] in names)]
+        self.rows = sorted(self.rows + shard["rows"], key=lambda x: (x["task"], x["orientation"]))
+        write_rows(self.out, self.rows)
+
+    def finish(self) -> dict[str, Any]:
+        summary = summarise(self.rows, self.episodes.targets, self.config, self.episodes.unit)
+        summary["seconds"] = time.perf_counter() - self.started
+        write_json(self.out / "summary.json", summary)
+        plot_summary(summary, self.out / "plot.png")
+        _CACHE.pop(_key(self.config), None)
+        self.episodes.close()
+        return summary
+
+
+def run_together(runs: list[BenchRun], workers: int = 1, ray: str = "", threads: int = 1, progress: bool = True,
+                 desc: str = "eqbench") -> list[dict[str, Any]]:  # fmt: skip
+    """The shards of several validated runs on one pool of workers; returns their summaries in order."""
+    check_ray(ray)
+    jobs, owners = [], []
+    for run in runs:
+        run.start()
+        jobs += run.jobs()
+        owners += [run] * (len(jobs) - len(owners))
+    bar = tqdm(total=len(jobs), desc=desc, unit="task", disable=not progress)
+
+    def accept(i: int, shard: dict[str, Any]) -> None:
+        owners[i].accept(shard)
+        bar.update()
+
+    run_jobs(run_shard, jobs, accept, workers=workers, ray=ray, threads=threads)
+    bar.close()
+    return [run.finish() for run in runs]
 
 
 def run_benchmark(config: BenchConfig, progress: bool = True, agent: Any = None) -> dict[str, Any]:
     """Run (or resume) a benchmark; returns the summary (also written to ``summary.json``).
 
     Everything is validated before anything is written: the orientations, the env kwargs, the agent (its
-    spec, files, and that it fits the env). ``agent``: a Python object to benchmark instead of
-    ``config.agent``'s spec — anything with ``reset(seed)`` and ``act(obs)``, a stable-baselines3 model, or a
-    function ``obs -> action`` (``config.label`` names it; rows record its spec as ``python:<type name>``).
+    spec, files, and that it fits the env), Ray and its address. ``agent``: a Python object to benchmark
+    instead of ``config.agent``'s spec — anything with ``reset(seed)`` and ``act(obs)``, a stable-baselines3
+    model, or a function ``obs -> action`` (``config.label`` names it; rows record its spec as
+    ``python:<type name>``; it runs in this process). With ``config.workers > 1`` or ``config.ray`` the
+    tasks run on workers and the rows are the same as a serial run's (timings aside).
     """
-    if agent is not None:
-        config = replace(config, agent=f"python:{type(agent).__name__}")
-    targets = parse_orientations(config)
-    record = config.videos > 0
-    identity = make_env(config, targets[0].element.identity(), record)
-    envs = [identity] + [make_env(config, t.element, record) for t in targets]
-    if agent is None:
-        agent = make_agent(config.agent, identity, config.name)
-        files = agent_files(config.agent)
-    else:
-        agent, files = as_agent(agent, config.name), []
-    symmetry = identity.unwrapped.symmetry
-    unit = getattr(getattr(identity.unwrapped, "scene", None), "translation_unit", "")
-    run = run_identity(config, files)
-    out = Path(config.out)
-    rows = read_rows(out / "rows.jsonl", run)
-    out.mkdir(parents=True, exist_ok=True)
-    finished = {(row["orientation"], row["task"]) for row in rows}
-    started = time.perf_counter()
-    bar = tqdm(range(config.tasks), desc=f"eqbench {config.name}", unit="task", disable=not progress)
-    for task in bar:
-        if all((t.name, task) in finished for t in targets):
-            continue
-        recording = task < config.videos
-        results = run_task(config, agent, envs, task, recording)
-        reference = results[0]["trace"]
-        for target, result in zip(targets, results[1:], strict=True):
-            r = residual(symmetry, target.element, result["trace"], reference)
-            row = make_row(run, config.name, target, task, task_seed(config, task), result, r)
-            rows = [x for x in rows if (x["orientation"], x["task"]) != (target.name, task)] + [row]
-        if recording:
-            bar.set_postfix_str(f"writing {len(targets) + 1} videos")
-            write_task_videos(config.videos_folder, task, targets, results[1:])
-            bar.set_postfix_str("")
-        rows.sort(key=lambda x: (x["task"], x["orientation"]))
-        write_rows(out, rows)
-    summary = summarise(rows, targets, config, unit)
-    summary["seconds"] = time.perf_counter() - started
-    write_json(out / "summary.json", summary)
-    plot_summary(summary, out / "plot.png")
-    for env in envs:
-        env.close()
+    run = BenchRun(config, agent)
+    (summary,) = run_together([run], config.workers, config.ray, config.threads, progress, f"eqbench {run.config.name}")
     return summary
 
 
 def run_and_print(config: BenchConfig) -> dict[str, Any]:
     """Run a benchmark with a progress bar, then print its table and what was written."""
     task = config.merged_env_kwargs.get("task")
-    print(f"eqbench: {config.name} on {config.env} task {task!r} with {config.merged_env_kwargs}", file=sys.stderr)
+    where = f" on {config.workers} workers" if config.workers > 1 and not config.ray else ""
+    where = f" on Ray ({config.ray})" if config.ray else where
+    print(f"eqbench: {config.name} on {config.env} task {task!r} with {config.merged_env_kwargs}{where}",
+          file=sys.stderr)  # fmt: skip
     summary = run_benchmark(config)
     print(format_summary(summary))
     videos = f", videos in {config.videos_folder}" if config.videos else ""

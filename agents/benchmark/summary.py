@@ -97,7 +97,7 @@ def summarise(rows: list[dict], targets: list[Target], config: BenchConfig, unit
     summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "label": config.name, "env": config.env,
         "env_kwargs": config.merged_env_kwargs, "task": config.merged_env_kwargs.get("task"), "unit": unit,
-        "config": {k: v for k, v in asdict(config).items() if k != "threads"},
+        "config": {k: v for k, v in asdict(config).items() if k not in ("threads", "workers", "ray")},
         "tasks": len(complete), "reference": reference, "seen": seen, "heldout": heldout, "orientations": per,
     }  # fmt: skip
     if complete and heldout:

@@ -1,0 +1,184 @@
+"""Workers and Ray: the same rows as a serial run, bit for bit; dead workers and a killed run lose nothing.
+
+Ray tests start real Ray instances (a local one, and a two-node cluster simulated on this machine); each is a
+few seconds. The runs are tiny (3 orientations x 4 tasks x 8 steps of the shipped planner).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from agents import benchmark as bench
+from agents.workers import files_of, run_jobs, write_files
+
+SPEC = "planner:vn_explicit-push2d,samples=32,horizon=4,iterations=2"
+ROOT = Path(__file__).resolve().parents[1]
+
+DYING_AGENT = '''
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def act(obs):
+    """Deterministic; but the first call made in a worker after a row was written kills that worker."""
+    marker, driver = os.environ.get("EQENVS_TEST_DIE"), int(os.environ["EQENVS_TEST_DRIVER"])
+    if marker and os.getpid() != driver and Path(os.environ["EQENVS_TEST_ROWS"]).exists():
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL))  # one death per run
+        except FileExistsError:
+            pass
+        else:
+            os._exit(1)
+    return np.tanh(np.asarray(obs[:2], dtype=float) / 100.0)
+'''
+
+
+def config(out, agent=SPEC, **kw):
+    values = {"agent": agent, "orientations": "0deg,90deg,200deg", "tasks": 4, "max_steps": 8, "videos": 1,
+              "out": str(out)}  # fmt: skip
+    return bench.BenchConfig(**{**values, **kw})
+
+
+def rows_of(folder):
+    """The rows without their one timing field (plan_ms is wall-clock time, different on every run)."""
+    rows = [json.loads(line) for line in (Path(folder) / "rows.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in row.items() if k != "plan_ms"} for row in rows]
+
+
+def videos_of(folder):
+    return sorted(p.name for p in (Path(folder) / "videos").iterdir())
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial") / "bench"
+    bench.run_benchmark(config(out), progress=False)
+    return out
+
+
+@pytest.fixture
+def dying_agent(tmp_path, monkeypatch):
+    path = tmp_path / "dying.py"
+    path.write_text(DYING_AGENT)
+    monkeypatch.setenv("EQENVS_TEST_DRIVER", str(os.getpid()))
+    return f"callable:{path}:act"
+
+
+def test_workers_give_the_serial_rows_and_videos(tmp_path, serial):
+    summary = bench.run_benchmark(config(tmp_path / "w", workers=2), progress=False)
+    assert rows_of(tmp_path / "w") == rows_of(serial) and len(rows_of(serial)) == 12
+    assert videos_of(tmp_path / "w") == videos_of(serial) and len(videos_of(serial)) == 4
+    same = {k: v for k, v in summary["config"].items() if k != "out"}
+    assert same == {k: v for k, v in bench.load_summary(serial)["config"].items() if k != "out"}
+    assert "workers" not in same and "ray" not in same  # where it ran is not part of the run
+
+
+def test_a_dead_worker_loses_no_row(tmp_path, dying_agent, monkeypatch, capsys):
+    reference = config(tmp_path / "serial", dying_agent, videos=0)
+    bench.run_benchmark(reference, progress=False)  # the driver never dies
+    out = tmp_path / "workers"
+    monkeypatch.setenv("EQENVS_TEST_DIE", str(tmp_path / "died"))
+    monkeypatch.setenv("EQENVS_TEST_ROWS", str(out / "rows.jsonl"))
+    bench.run_benchmark(config(out, dying_agent, videos=0, workers=2), progress=False)
+    assert (tmp_path / "died").exists() and "a worker process died" in capsys.readouterr().err
+    rows = rows_of(out)
+    assert rows == rows_of(tmp_path / "serial") and len({(r["orientation"], r["task"]) for r in rows}) == 12
+
+
+def test_a_killed_run_resumes_without_lost_or_duplicated_rows(tmp_path, serial):
+    """SIGKILL the whole run (driver and workers) once a task is written; the rerun finishes it."""
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "agents", "bench", "--agent", SPEC, "--orientations", "0deg,90deg,200deg",
+               "--tasks", "4", "--max-steps", "8", "--videos", "1", "--workers", "2", "--out", str(out)]  # fmt: skip
+    env = {**os.environ, "MUJOCO_GL": "egl"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (out / "rows.jsonl").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    written = rows_of(out)
+    assert 0 < len(written) < 12 and len(written) % 3 == 0  # whole tasks only
+    assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left behind
+    assert subprocess.run(command, cwd=ROOT, env=env, capture_output=True).returncode == 0
+    assert rows_of(out) == rows_of(serial) and videos_of(out) == videos_of(serial)
+
+
+def test_ray_local_with_a_dead_worker(tmp_path, dying_agent, monkeypatch):
+    bench.run_benchmark(config(tmp_path / "serial", dying_agent, videos=0), progress=False)
+    out = tmp_path / "ray"
+    monkeypatch.setenv("EQENVS_TEST_DIE", str(tmp_path / "died"))
+    monkeypatch.setenv("EQENVS_TEST_ROWS", str(out / "rows.jsonl"))
+    bench.run_benchmark(config(out, dying_agent, videos=0, workers=2, ray="local"), progress=False)
+    assert (tmp_path / "died").exists()  # a Ray worker died; Ray reran its task
+    assert rows_of(out) == rows_of(tmp_path / "serial")
+
+
+def test_ray_on_a_two_node_cluster(tmp_path, serial):
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        cluster.add_node(num_cpus=1)
+        bench.run_benchmark(config(tmp_path / "ray", ray=cluster.address), progress=False)
+    finally:
+        cluster.shutdown()
+    assert rows_of(tmp_path / "ray") == rows_of(serial) and videos_of(tmp_path / "ray") == videos_of(serial)
+
+
+def test_bad_worker_settings_are_refused_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    with pytest.raises(ValueError, match="workers: must be a positive integer"):
+        config(tmp_path / "x", workers=0)
+    with pytest.raises(ValueError, match="ray: expected 'local', 'auto', host:port"):
+        config(tmp_path / "x", ray="nowhere")
+    with pytest.raises(ValueError, match=r"ray: no Ray cluster answers at 127\.0\.0\.1:9"):
+        bench.run_benchmark(config(tmp_path / "x", ray="127.0.0.1:9"), progress=False)
+    with pytest.raises(ValueError, match="a Python agent object runs in this process only"):
+        bench.run_benchmark(config(tmp_path / "x", "random", workers=2), agent=lambda obs: obs[:2] * 0)
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(ValueError, match=r'Ray is not installed; pip install "eqenvs\[ray\]"'):
+        bench.run_benchmark(config(tmp_path / "x", ray="local"), progress=False)
+    assert bench.main(["--workers", "2", "--ray", "--out", str(tmp_path / "x")]) == 2  # a bare --ray: local Ray
+    assert "Ray is not installed" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_serial_path_never_imports_ray(tmp_path):
+    code = ("import sys; from agents import benchmark as b; "
+            f"b.run_benchmark(b.BenchConfig(agent='scripted', tasks=1, max_steps=2, videos=0, out={str(tmp_path)!r}), "
+            "progress=False); print('ray' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def _square(x):
+    return x * x
+
+
+def _boom(x):
+    raise ValueError(f"job {x} failed")
+
+
+def test_run_jobs_calls_back_once_per_job_and_passes_errors_on(tmp_path):
+    for workers in (1, 2):
+        seen = {}
+        run_jobs(_square, [(i,) for i in range(5)], seen.__setitem__, workers=workers)
+        assert seen == {i: i * i for i in range(5)}
+    with pytest.raises(ValueError, match="job 0 failed"):
+        run_jobs(_boom, [(0,)], lambda i, r: None, workers=2)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c.bin").write_bytes(b"\x00\x01")
+    files = files_of(tmp_path / "a")
+    assert files == {"b/c.bin": b"\x00\x01"}
+    write_files(tmp_path / "copy", files)
+    assert (tmp_path / "copy" / "b" / "c.bin").read_bytes() == b"\x00\x01"
