@@ -144,11 +144,9 @@ def _report(config: ReportConfig) -> None:
 
 
 def _sb3(config: SB3Config) -> None:
-    from agents.sb3 import train_sb3
+    from agents.sb3 import train_seeds
 
-    result = train_sb3(config)
-    print(f"trained {config.algo} ({config.policy} policy) for {result['steps']} steps on the {config.split} "
-          f"orientations in {result['seconds']:.0f} s; wrote {config.out} (logs: {result['logs']})")  # fmt: skip
+    train_seeds(config)
 
 
 def _curves(config: CurvesConfig) -> None:

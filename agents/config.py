@@ -318,6 +318,8 @@ class SB3Config(Workers):
     """Environments stepped in parallel (None: the hyperparameter file's n_envs)."""
     seed: int = 0
     """Seeds the model, the envs and the orientation draws."""
+    seeds: tuple[int, ...] = ()
+    """Train one model per seed instead (on --workers processes or Ray), each to <out stem>_s<seed>.zip."""
     max_episode_steps: int = 100
     """Episode length during training."""
     eval_freq: int = 20_000
@@ -343,6 +345,19 @@ class SB3Config(Workers):
         if self.hyperparams is not None:
             existing_file(self.hyperparams, "hyperparams", "a YAML file like agents/sb3.yml")
         check_output_path(self.out, ".zip", "out")
+        if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
+            raise ValueError(f"seeds: expected integers >= 0, got {self.seeds!r}")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds: {self.seeds!r} repeats a seed")
+        for path in self.outputs:
+            check_output_path(path, ".zip", "out")
+
+    @property
+    def outputs(self) -> list[Path]:
+        """The models this command writes: ``out``, or one ``<out stem>_s<seed>.zip`` per seed of ``seeds``."""
+        if not self.seeds:
+            return [self.out]
+        return [self.out.with_name(f"{self.out.stem}_s{seed}.zip") for seed in self.seeds]
 
 
 @dataclass(frozen=True, kw_only=True)

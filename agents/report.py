@@ -16,6 +16,7 @@ checkpoints under ``<out>/seed<s>/``.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -28,6 +29,7 @@ from agents.config import ReportConfig
 from agents.data import collect, save_dataset
 from agents.evaluate import HORIZONS, bins_of, delta_eq, evaluate_model
 from agents.train import TrainConfig, init_model, save_checkpoint, train
+from agents.workers import check_ray, files_of, run_jobs, scratch, write_files
 from eqenvs.files import atomic_path, write_json
 
 __all__ = ["PRESETS", "ReportConfig", "run_report"]
@@ -46,53 +48,86 @@ TEST_FRACTION = 0.2
 
 
 def _train_and_evaluate(name: str, overrides: dict[str, Any], train_data, test_data, bins, seed: int,
-                        epochs: int, folder: Path) -> dict[str, Any]:  # fmt: skip
+                        epochs: int, path: Path) -> dict[str, Any]:  # fmt: skip
     config = TrainConfig(epochs=epochs, seed=seed, **{"model": name, **overrides})
     at_init = delta_eq(init_model(train_data.symmetry(), config), test_data, seed)
     started = time.perf_counter()
     model, history = train(train_data, config)
     seconds = time.perf_counter() - started
-    save_checkpoint(model, folder / f"{name}.pt", train_data.env_id, train_data.meta["env_kwargs"], config,
+    save_checkpoint(model, path, train_data.env_id, train_data.meta["env_kwargs"], config,
                     {"history": history, "test_fraction": TEST_FRACTION, "split_seed": seed})  # fmt: skip
     result = evaluate_model(model, test_data, seed=seed, bins=bins)
     return {**result, "delta_eq_init": at_init, "train_seconds": seconds, "final_loss": history["loss"][-1]}
 
 
+@functools.lru_cache(maxsize=1)
+def _seed_data(env: str, episodes: int, seed: int) -> tuple:
+    """A seed's dataset, its train/held-out split and orientation bins (kept for the next model of the seed)."""
+    started = time.perf_counter()
+    data = collect(env, episodes=episodes, seed=seed)
+    train_data, test_data = data.split_episodes(TEST_FRACTION, seed)
+    bins = bins_of(test_data, data.symmetry(), seed)
+    return data, train_data, test_data, bins, time.perf_counter() - started
+
+
+def _model_job(env: str, episodes: int, epochs: int, seed: int, name: str, overrides: dict[str, Any],
+               with_data: bool) -> dict[str, Any]:  # fmt: skip
+    """A job (``agents.workers``): one model of one seed, trained and evaluated; its checkpoint (and, for the
+    seed's first model, the dataset) come back as files for ``<out>/seed<s>/``."""
+    data, train_data, test_data, bins, collect_seconds = _seed_data(env, episodes, seed)
+    model_name = overrides.get("model", name)
+    rest = {k: v for k, v in overrides.items() if k != "model"}
+    with scratch() as folder:
+        path = Path(folder) / f"{name}.pt"  # the variant's name: a stress test never overwrites its base model
+        result = _train_and_evaluate(model_name, rest, train_data, test_data, bins, seed, epochs, path)
+        if with_data:
+            save_dataset(data, Path(folder) / "data.npz")
+        files = files_of(folder)
+    sizes = (len(train_data), len(test_data), collect_seconds)
+    return {"seed": seed, "name": name, "result": result, "files": files, "sizes": sizes}
+
+
 def run_report(config: ReportConfig, log=None, progress: bool = True) -> dict[str, Any]:
     """Run the whole report with a progress bar (models trained, ETA); ``log`` receives a line per model
-    (default: printed above the bar). Returns the report dict (also written as JSON)."""
+    (default: printed above the bar). Returns the report dict (also written as JSON).
+
+    Every (seed, model) is one job: here in order, or on ``config.workers`` processes / Ray, with the same
+    figures either way (each job seeds its collection and training; timings aside)."""
     preset = PRESETS[config.preset]
     seeds = config.seeds or preset["seeds"]
     out = Path(config.out)
     log = tqdm.write if log is None else log
-    started = time.perf_counter()
-    runs: dict[str, list[dict[str, Any]]] = {}
-    jobs = seeds * len(MODELS) + (len(STRESS) if preset["stress"] else 0)
-    bar = tqdm(total=jobs, desc=f"report {config.env} {config.preset}", unit="model", disable=not progress)
+    check_ray(config.ray)
+    jobs = []
     for seed in range(seeds):
-        folder = out / f"seed{seed}"
-        t0 = time.perf_counter()
-        data = collect(config.env, episodes=preset["episodes"], seed=seed)
-        save_dataset(data, folder / "data.npz")
-        train_data, test_data = data.split_episodes(TEST_FRACTION, seed)
-        bins = bins_of(test_data, data.symmetry(), seed)
-        log(f"seed {seed}: {len(train_data)} train / {len(test_data)} held-out transitions "
-            f"({time.perf_counter() - t0:.1f} s)")  # fmt: skip
         variants = {name: {} for name in MODELS}
         if preset["stress"] and seed == 0:
             variants.update(STRESS)
-        for name, overrides in variants.items():
-            bar.set_postfix_str(f"seed {seed} {name}")
-            model_name = overrides.get("model", name)
-            result = _train_and_evaluate(model_name, {k: v for k, v in overrides.items() if k != "model"},
-                                         train_data, test_data, bins, seed, preset["epochs"], folder)  # fmt: skip
-            runs.setdefault(name, []).append({"seed": seed, **result})
-            log(f"  {name:20s} seen relMSE {result['seen_relmse']:.4f}  OOD x{result['ood_factor']:.2f}  "
-                f"({result['train_seconds']:.1f} s)")  # fmt: skip
-            bar.update()
+        for i, (name, overrides) in enumerate(variants.items()):
+            jobs.append((config.env, preset["episodes"], preset["epochs"], seed, name, overrides, i == 0))
+    started = time.perf_counter()
+    bar = tqdm(total=len(jobs), desc=f"report {config.env} {config.preset}", unit="model", disable=not progress)
+    done: dict[int, dict[str, Any]] = {}
+
+    def accept(i: int, job: dict[str, Any]) -> None:
+        write_files(out / f"seed{job['seed']}", job["files"])
+        if jobs[i][-1]:
+            n_train, n_test, seconds = job["sizes"]
+            log(f"seed {job['seed']}: {n_train} train / {n_test} held-out transitions ({seconds:.1f} s)")
+        result = job["result"]
+        log(f"  seed {job['seed']} {job['name']:20s} seen relMSE {result['seen_relmse']:.4f}  "
+            f"OOD x{result['ood_factor']:.2f}  ({result['train_seconds']:.1f} s)")  # fmt: skip
+        done[i] = job
+        bar.update()
+
+    run_jobs(_model_job, jobs, accept, workers=config.workers, ray=config.ray, threads=config.threads)
     bar.close()
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for i in sorted(done):
+        runs.setdefault(done[i]["name"], []).append({"seed": done[i]["seed"], **done[i]["result"]})
     report = {
-        "config": asdict(config), "preset": preset, "env": config.env, "seconds": time.perf_counter() - started,
+        "config": {k: v for k, v in asdict(config).items() if k not in ("workers", "ray")},
+        "preset": preset, "env": config.env, "seconds": time.perf_counter() - started,
         "command": f"python -m agents report --env {config.env} --preset {config.preset}"
         + (f" --seeds {config.seeds}" if config.seeds else ""),
         "runs": runs, "summary": _summary(runs), "targets": _targets(config, runs),

@@ -3,6 +3,7 @@
     python -m agents sb3 --algo ppo --task push --out runs/sb3/ppo_push.zip                  # plain, the slice
     python -m agents sb3 --algo ppo --task push --split full --out runs/sb3/ppo_aug.zip      # augmented
     python -m agents sb3 --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip        # equivariant
+    python -m agents sb3 --algo ppo --seeds 0 1 2 3 4 --workers 2 --out runs/sb3/ppo.zip  # ppo_s0.zip ... ppo_s4.zip
 
 Training runs ``n_envs`` copies of ``SampleOrientation(gym.make(env, task=...), split=...)`` (a fresh
 orientation every episode; each copy draws its own) in a ``DummyVecEnv`` (with one torch thread per process,
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import time
+from dataclasses import replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -29,10 +31,11 @@ import gymnasium as gym
 
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.config import SB3Config
+from agents.workers import check_ray, files_of, run_jobs, scratch, write_files
 from eqenvs.files import atomic_path, write_sidecar
 from eqenvs.wrappers import SampleOrientation
 
-__all__ = ["ALGORITHMS", "load_hyperparams", "train_sb3"]
+__all__ = ["ALGORITHMS", "load_hyperparams", "train_sb3", "train_seeds"]
 
 ALGORITHMS = ("ppo", "sac")
 RESERVED = ("n_timesteps", "n_envs", "policy_kwargs", "vn_policy_kwargs")
@@ -140,9 +143,48 @@ def train_sb3(config: SB3Config) -> dict[str, Any]:
     meta = {"algo": config.algo, "policy": config.policy, "env_id": config.env, "env_kwargs": {"task": config.task},
             "split": config.split, "steps": steps, "n_envs": n_envs, "seed": config.seed,
             "max_episode_steps": config.max_episode_steps, "hyperparams": hyper, "seconds": seconds,
-            "threads": config.threads, "logs": str(logs)}  # fmt: skip
+            "threads": config.threads, "logs": logs.name}  # fmt: skip
     write_sidecar(config.out, meta)
-    return {**meta, "path": str(config.out)}
+    return {**meta, "path": str(config.out), "logs": str(logs)}
+
+
+def _train_job(config: SB3Config) -> dict[str, Any]:
+    """A job (``agents.workers``): one seed trained in a private folder; the model, its sidecar and its logs
+    come back as files for the folder of ``config.out``."""
+    with scratch() as folder:
+        result = train_sb3(replace(config, out=Path(folder) / config.out.name))
+        files = files_of(folder)
+    return {**result, "path": str(config.out), "logs": str(config.out.with_suffix(".logs")), "files": files}
+
+
+def train_seeds(config: SB3Config, log: Any = print) -> list[dict[str, Any]]:
+    """``train_sb3`` for every seed of ``config.seeds`` (or ``config.seed``), on ``config.workers`` processes
+    or Ray; the models are the same wherever they train. ``log`` gets a line per finished model."""
+    if not config.seeds and not config.parallel:
+        results = [train_sb3(config)]
+    else:
+        check_ray(config.ray)
+        seeds = config.seeds or (config.seed,)
+        progress = config.progress and not config.parallel
+        jobs = [(replace(config, seed=seed, seeds=(), out=out, workers=1, ray="", progress=progress),)
+                for seed, out in zip(seeds, config.outputs, strict=True)]  # fmt: skip
+        done: dict[int, dict[str, Any]] = {}
+
+        def accept(i: int, result: dict[str, Any]) -> None:
+            write_files(Path(result["path"]).parent, result.pop("files"))
+            done[i] = result
+            log(_trained(result))
+
+        run_jobs(_train_job, jobs, accept, workers=config.workers, ray=config.ray, threads=config.threads)
+        return [done[i] for i in sorted(done)]
+    log(_trained(results[0]))
+    return results
+
+
+def _trained(result: dict[str, Any]) -> str:
+    return (f"trained {result['algo']} ({result['policy']} policy, seed {result['seed']}) for {result['steps']} "
+            f"steps on the {result['split']} orientations in {result['seconds']:.0f} s; wrote {result['path']} "
+            f"(logs: {result['logs']})")  # fmt: skip
 
 
 # ------------------------------------------------------------------ learning curves

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from agents import benchmark as bench
 from agents.workers import files_of, run_jobs, write_files
@@ -182,3 +183,62 @@ def test_run_jobs_calls_back_once_per_job_and_passes_errors_on(tmp_path):
     assert files == {"b/c.bin": b"\x00\x01"}
     write_files(tmp_path / "copy", files)
     assert (tmp_path / "copy" / "b" / "c.bin").read_bytes() == b"\x00\x01"
+
+
+def _without_timings(value):
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if "seconds" not in k}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+def test_report_on_workers_gives_the_serial_figures_and_files(tmp_path, monkeypatch):
+    from agents import report
+    from agents.train import load_checkpoint
+
+    tiny = {"episodes": 6, "epochs": 1, "seeds": 2, "stress": True}
+    monkeypatch.setitem(report.PRESETS, "quick", tiny)
+    serial = report.run_report(report.ReportConfig(out=str(tmp_path / "s")), log=lambda line: None, progress=False)
+    parallel = report.run_report(report.ReportConfig(out=str(tmp_path / "w"), workers=2), log=lambda line: None,
+                                 progress=False)  # fmt: skip
+    assert _without_timings(parallel["runs"]) == _without_timings(serial["runs"])
+    assert _without_timings(parallel["summary"]) == _without_timings(serial["summary"])
+    names = sorted(p.relative_to(tmp_path / "s").as_posix() for p in (tmp_path / "s").rglob("*.pt"))
+    assert len(names) == 2 * 4 + 3  # every model of both seeds, and the three stress variants of seed 0
+    for name in names:  # the same weights and metadata, written by this process
+        (model_s, meta_s), (model_w, meta_w) = (load_checkpoint(tmp_path / d / name) for d in "sw")
+        assert _without_timings(meta_w) == _without_timings(meta_s)
+        state_s, state_w = model_s.state_dict(), model_w.state_dict()
+        assert all(torch.equal(state_w[k], state_s[k]) for k in state_s) and state_w.keys() == state_s.keys()
+
+
+def test_sb3_seeds_on_workers_give_the_serial_models(tmp_path):
+    from stable_baselines3 import PPO
+
+    from agents.config import SB3Config
+    from agents.sb3 import train_seeds
+
+    common = {"steps": 128, "n_envs": 2, "eval_freq": 64, "eval_episodes": 1, "max_episode_steps": 16,
+              "progress": False, "hyperparams": None}  # fmt: skip
+    serial = SB3Config(out=tmp_path / "s" / "ppo.zip", seeds=(0, 1), **common)
+    parallel = SB3Config(out=tmp_path / "w" / "ppo.zip", seeds=(0, 1), workers=2, **common)
+    assert [p.name for p in serial.outputs] == ["ppo_s0.zip", "ppo_s1.zip"]
+    lines = []
+    train_seeds(serial, log=lines.append)
+    train_seeds(parallel, log=lines.append)
+    assert len(lines) == 4 and sum("seed 1" in line for line in lines) == 2
+    params = {}
+    for folder in "sw":
+        for seed in (0, 1):
+            path = tmp_path / folder / f"ppo_s{seed}.zip"
+            assert (tmp_path / folder / f"ppo_s{seed}.logs" / "progress.csv").is_file()
+            meta = json.loads(path.with_name(path.name + ".json").read_text())
+            assert meta["seed"] == seed and meta["logs"] == f"ppo_s{seed}.logs"
+            params[folder, seed] = PPO.load(path, device="cpu").policy.state_dict()
+    for seed in (0, 1):
+        s, w = params["s", seed], params["w", seed]
+        assert all(torch.equal(s[k], w[k]) for k in s)
+    assert not all(torch.equal(params["s", 0][k], params["s", 1][k]) for k in params["s", 0])  # seeds differ
+    with pytest.raises(ValueError, match="seeds: .* repeats a seed"):
+        SB3Config(out=tmp_path / "x.zip", seeds=(1, 1))
