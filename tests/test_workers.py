@@ -240,5 +240,5 @@ def test_sb3_seeds_on_workers_give_the_serial_models(tmp_path):
         s, w = params["s", seed], params["w", seed]
         assert all(torch.equal(s[k], w[k]) for k in s)
     assert not all(torch.equal(params["s", 0][k], params["s", 1][k]) for k in params["s", 0])  # seeds differ
-    with pytest.raises(ValueError, match="seeds: .* repeats a seed"):
+    with pytest.raises(ValueError, match=r"seeds: .* repeats a seed"):
         SB3Config(out=tmp_path / "x.zip", seeds=(1, 1))
