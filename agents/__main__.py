@@ -9,7 +9,9 @@
     python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
     python -m agents bench      --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
     python -m agents compare    runs/bench/vn runs/bench/mlp
+    python -m agents sweep      --agents A B --seeds 0 1 2 --workers 2    agents x seeds on workers (or --ray), compared
     python -m agents plan-speed            ms per plan vs the matmul floor; threads idle and busy
+    python -m agents scale-speed           serial vs --workers vs Ray (rows compared); a large sweep's cost model
     python -m agents optim-speed           Muon's orthogonalisation bf16 vs float32 (emulated AVX2 too); quality
     python -m agents pretrain              rebuild the reference models shipped in agents/pretrained
     python -m agents demo                  the environment showcase
@@ -37,7 +39,9 @@ from agents.config import (
     PretrainConfig,
     ReportConfig,
     SB3Config,
+    ScaleSpeedConfig,
     StoryConfig,
+    SweepConfig,
     Threads,
     TrainConfig,
 )
@@ -78,10 +82,12 @@ COMMANDS: dict[str, type] = {
     "report": ReportConfig,
     "sb3": SB3Config,
     "bench": BenchConfig,
+    "sweep": SweepConfig,
     "compare": CompareConfig,
     "curves": CurvesConfig,
     "plan-speed": PlanSpeedConfig,
     "optim-speed": OptimSpeedConfig,
+    "scale-speed": ScaleSpeedConfig,
     "pretrain": PretrainConfig,
     "demo": DemoConfig,
 }
@@ -149,6 +155,13 @@ def _sb3(config: SB3Config) -> None:
     train_seeds(config)
 
 
+def _sweep(config: SweepConfig) -> None:
+    from agents.benchmark.sweep import run_sweep
+
+    print(run_sweep(config))
+    print(f"wrote {config.out}/<label>_s<seed>/ per run and {config.out}/compare.txt")
+
+
 def _curves(config: CurvesConfig) -> None:
     from agents.sb3 import format_curves, learning_curves, plot_curves
 
@@ -188,6 +201,12 @@ def _optim_speed(config: OptimSpeedConfig) -> None:
     run(config)
 
 
+def _scale_speed(config: ScaleSpeedConfig) -> None:
+    from agents.scale_speed import run
+
+    run(config)
+
+
 def _pretrain(config: PretrainConfig) -> None:
     from agents.pretrain import pretrain
 
@@ -204,8 +223,9 @@ def _demo(config: DemoConfig) -> None:
 
 RUNNERS: dict[type, Any] = {
     StoryConfig: _story, CollectConfig: _collect, TrainCommand: _train, EvaluateConfig: _evaluate,
-    ReportConfig: _report, SB3Config: _sb3, BenchConfig: _bench, CompareConfig: _compare, CurvesConfig: _curves,
-    PlanSpeedConfig: _plan_speed, OptimSpeedConfig: _optim_speed, PretrainConfig: _pretrain, DemoConfig: _demo,
+    ReportConfig: _report, SB3Config: _sb3, BenchConfig: _bench, SweepConfig: _sweep, CompareConfig: _compare,
+    CurvesConfig: _curves, PlanSpeedConfig: _plan_speed, OptimSpeedConfig: _optim_speed,
+    ScaleSpeedConfig: _scale_speed, PretrainConfig: _pretrain, DemoConfig: _demo,
 }  # fmt: skip
 
 

@@ -37,7 +37,9 @@ __all__ = [
     "PretrainConfig",
     "ReportConfig",
     "SB3Config",
+    "ScaleSpeedConfig",
     "StoryConfig",
+    "SweepConfig",
     "Threads",
     "TrainConfig",
     "Workers",
@@ -594,3 +596,100 @@ class BenchConfig(Workers):
     def videos_folder(self) -> Path:
         """Where the videos go: ``video_dir``, else ``<out>/videos``."""
         return Path(self.video_dir) if self.video_dir else Path(self.out) / "videos"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepConfig(Workers):
+    """A sweep: eqbench for every agent x seed, all tasks on one pool of workers, then the comparison over seeds."""
+
+    agents: tuple[str, ...]
+    """Agent specs as for eqbench; {seed} in a spec is replaced by each seed (a model per training seed, e.g.
+    sb3:ppo:runs/sb3/ppo_s{seed}.zip); a spec without {seed} is run with each seed as its benchmark seed."""
+    labels: tuple[str, ...] = ()
+    """A label per agent (default: its spec)."""
+    seeds: tuple[int, ...] = (0,)
+    """Seeds."""
+    env: EnvId = "EqPushT-v1"
+    """Environment id."""
+    env_kwargs: JsonObject = field(default_factory=dict)
+    """Environment kwargs as JSON, merged over the defaults ({"task": "push"})."""
+    orientations: str = "slice,heldout"
+    """As for eqbench."""
+    per_split: int = 0
+    """Orientations per split (0: the split's default grid)."""
+    tasks: int = 32
+    """Paired base tasks per run."""
+    max_steps: int = 100
+    """Episode length cap."""
+    videos: int = 0
+    """Record the first N tasks of every run."""
+    out: str = "runs/sweep"
+    """Folder: one eqbench folder per agent and seed (<label>_s<seed>), and compare.txt."""
+    reps: int = 2000
+    """Bootstrap resamples of the comparison."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.agents or not all(isinstance(a, str) and a for a in self.agents):
+            raise ValueError(f"agents: give at least one agent spec, got {self.agents!r}")
+        if self.labels and len(self.labels) != len(self.agents):
+            raise ValueError(f"labels: {len(self.labels)} labels for {len(self.agents)} agents")
+        if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
+            raise ValueError(f"seeds: expected integers >= 0, got {self.seeds!r}")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds: {self.seeds!r} repeats a seed")
+        _positive(self, "reps")
+        check_output_folder(self.out, "out")
+
+    def runs(self) -> list[BenchConfig]:
+        """The eqbench run of every agent and seed (validated like eqbench's own flags)."""
+        configs = []
+        labels = self.labels or self.agents
+        for spec, label in zip(self.agents, labels, strict=True):
+            slug = "".join(c if c.isalnum() or c in "-." else "_" for c in label.replace("{seed}", "")).strip("_")
+            for seed in self.seeds:
+                configs.append(BenchConfig(
+                    env=self.env, env_kwargs=self.env_kwargs, agent=spec.replace("{seed}", str(seed)), label=label,
+                    orientations=self.orientations, per_split=self.per_split, tasks=self.tasks,
+                    seed=0 if "{seed}" in spec else seed, max_steps=self.max_steps, videos=self.videos,
+                    out=str(Path(self.out) / f"{slug}_s{seed}"), threads=self.threads,
+                    workers=self.workers, ray=self.ray,
+                ))  # fmt: skip
+        folders = [c.out for c in configs]
+        if len(set(folders)) != len(folders):
+            raise ValueError("labels: two agents share a label; give --labels")
+        return configs
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleSpeedConfig(Threads):
+    """Serial vs --workers vs Ray on one planner benchmark (rows compared), the per-shard costs, and the projected
+    wall time of a large sweep on 1, 8 and 64 nodes (python -m agents scale-speed; ~8 minutes on 2 cores)."""
+
+    agent: str = "planner:vn_explicit-push2d"
+    """The agent benchmarked (a spec, as for eqbench)."""
+    orientations: str = "slice,heldout"
+    """Orientations (the 2D default: 17)."""
+    tasks: int = 16
+    """Tasks (shards) of the measured benchmark."""
+    max_steps: int = 60
+    """Episode length cap (the README's planning tables use 60)."""
+    workers: int = 2
+    """Workers of the parallel runs."""
+    ray: bool = True
+    """Also run on a local Ray instance, and measure Ray's per-shard overhead."""
+    noop_jobs: int = 200
+    """Empty jobs timed to measure the scheduling overhead per shard."""
+    study: tuple[int, int, int, int] = (10, 5, 17, 64)
+    """The projected sweep: agents, seeds, orientations, tasks."""
+    nodes: tuple[int, ...] = (1, 8, 64)
+    """Cluster sizes of the projection (nodes like this machine)."""
+    out: str = "runs/scale"
+    """Folder for the three benchmark runs and scale.json."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive(self, "tasks", "max_steps", "workers", "noop_jobs")
+        if not self.nodes or any(n < 1 for n in self.nodes) or any(n < 1 for n in self.study):
+            raise ValueError(f"nodes/study: must be positive integers, got {self.nodes} / {self.study}")
+        check_output_folder(self.out, "out")

@@ -242,3 +242,43 @@ def test_sb3_seeds_on_workers_give_the_serial_models(tmp_path):
     assert not all(torch.equal(params["s", 0][k], params["s", 1][k]) for k in params["s", 0])  # seeds differ
     with pytest.raises(ValueError, match=r"seeds: .* repeats a seed"):
         SB3Config(out=tmp_path / "x.zip", seeds=(1, 1))
+
+
+def test_a_sweep_runs_agents_x_seeds_and_compares_over_seeds(tmp_path):
+    from agents.benchmark.sweep import run_sweep
+    from agents.config import SweepConfig
+
+    sweep = SweepConfig(agents=("scripted", "random"), labels=("scripted", "random actions"), seeds=(0, 1),
+                        orientations="0deg,90deg", tasks=2, max_steps=5, out=str(tmp_path / "sweep"), workers=2,
+                        reps=100)  # fmt: skip
+    table = run_sweep(sweep, progress=False)
+    lines = {line.split("  ")[0].strip(): line.split() for line in table.splitlines()[2:4]}
+    assert set(lines) == {"scripted", "random actions"} and lines["scripted"][4] == "2"  # two seeds, one line
+    assert (tmp_path / "sweep" / "compare.txt").read_text() == table + "\n"
+    for config in sweep.runs():  # every run as eqbench would run it alone
+        serial = bench.run_benchmark(config.__class__(**{**vars(config), "workers": 1, "out": str(tmp_path / "x")}),
+                                     progress=False)  # fmt: skip
+        assert rows_of(config.out) == rows_of(tmp_path / "x")
+        assert serial["label"] == config.label
+        (tmp_path / "x" / "rows.jsonl").unlink()
+    assert [c.seed for c in sweep.runs()] == [0, 1, 0, 1]  # no {seed} in the spec: the seed is the benchmark's
+    spec = SweepConfig(agents=("sb3:ppo:m_s{seed}.zip",), seeds=(3,), out=str(tmp_path / "s")).runs()[0]
+    assert spec.agent == "sb3:ppo:m_s3.zip" and spec.seed == 0 and spec.out.endswith("sb3_ppo_m_s.zip_s3")
+    with pytest.raises(ValueError, match="labels: 1 labels for 2 agents"):
+        SweepConfig(agents=("scripted", "random"), labels=("a",))
+    with pytest.raises(ValueError, match="labels: two agents share a label"):
+        SweepConfig(agents=("scripted", "random"), labels=("a", "a")).runs()
+
+
+def test_scale_speed_measures_and_projects(tmp_path, capsys):
+    from agents.config import ScaleSpeedConfig
+    from agents.scale_speed import run
+
+    config = ScaleSpeedConfig(orientations="0deg,90deg", tasks=2, max_steps=3, ray=False, noop_jobs=4,
+                              study=(2, 2, 4, 8), nodes=(1, 4), out=str(tmp_path))  # fmt: skip
+    result = run(config)
+    assert all(entry["rows_identical"] for entry in result["runs"].values()) and len(result["runs"]) == 2
+    walls = result["projection"]["wall_seconds"]
+    assert result["projection"]["study"]["shards"] == 2 * 2 * 8 and walls[1] > walls[4] > 0
+    assert "projected sweep: 2 agents x 2 seeds x 4 orientations x 8 tasks = 32 shards" in capsys.readouterr().out
+    assert json.loads((tmp_path / "scale.json").read_text())["projection"]["cores_per_node"] >= 1

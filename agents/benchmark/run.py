@@ -73,13 +73,17 @@ def _key(config: BenchConfig) -> str:
     return json.dumps(asdict(config), sort_keys=True, default=str)
 
 
+def _remember(key: str, episodes: _Episodes) -> None:
+    while len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE))).close()
+    _CACHE[key] = episodes
+
+
 def run_shard(config: BenchConfig, run: dict[str, Any], task: int) -> dict[str, Any]:
     """A job (``agents.workers``): task ``task`` of the run ``config`` at every orientation."""
     key = _key(config)
     if key not in _CACHE:
-        while len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE))).close()
-        _CACHE[key] = _Episodes(config)
+        _remember(key, _Episodes(config))
     return _CACHE[key].shard(run, task)
 
 
@@ -94,18 +98,21 @@ class BenchRun:
                                  "(planner:, sb3:, callable:) to run on workers")  # fmt: skip
             config = replace(config, agent=f"python:{type(agent).__name__}")
         self.config = config
-        self.episodes = _Episodes(config, agent)
+        episodes = _Episodes(config, agent)  # builds the envs and the agent: validates both
+        self.targets, self.unit = episodes.targets, episodes.unit
         self.run = run_identity(config, [] if agent is not None else agent_files(config.agent))
         self.out = Path(config.out)
         self.rows = read_rows(self.out / "rows.jsonl", self.run)
-        if agent is not None or not config.parallel:
-            _CACHE[_key(config)] = self.episodes  # shards run here, on these envs and this agent
+        if config.parallel:
+            episodes.close()
+        else:
+            _remember(_key(config), episodes)  # shards run here: keep these envs and this agent for them
         self.started = time.perf_counter()
 
     def pending(self) -> list[int]:
         """The tasks with an orientation still missing."""
         finished = {(row["orientation"], row["task"]) for row in self.rows}
-        names = [t.name for t in self.episodes.targets]
+        names = [t.name for t in self.targets]
         return [k for k in range(self.config.tasks) if not all((n, k) in finished for n in names)]
 
     def start(self) -> None:
@@ -124,12 +131,13 @@ class BenchRun:
         write_rows(self.out, self.rows)
 
     def finish(self) -> dict[str, Any]:
-        summary = summarise(self.rows, self.episodes.targets, self.config, self.episodes.unit)
+        summary = summarise(self.rows, self.targets, self.config, self.unit)
         summary["seconds"] = time.perf_counter() - self.started
         write_json(self.out / "summary.json", summary)
         plot_summary(summary, self.out / "plot.png")
-        _CACHE.pop(_key(self.config), None)
-        self.episodes.close()
+        episodes = _CACHE.pop(_key(self.config), None)
+        if episodes is not None:
+            episodes.close()
         return summary
 
 
