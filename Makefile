@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
-.PHONY: sb3-results setup demo test bench report results lint wheel-check pretrained
+.PHONY: sb3-results setup demo test bench scale-bench report results lint wheel-check pretrained
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: setup
 	$(BIN)/python -m eqenvs.benchmark3d
 	$(BIN)/python -m agents plan-speed
 	$(BIN)/python -m agents optim-speed --no-quality
+
+# serial vs --workers 2 vs Ray on one planner benchmark (rows compared), and a large sweep's cost model (~8 min)
+scale-bench: setup
+	$(BIN)/python -m agents scale-speed
 
 # the world-model report on both envs (5 seeds each; about 8 + 20 minutes on 2 cores)
 report: setup
