@@ -56,8 +56,10 @@ __all__ = [
     "orientations",
 ]
 
-ENV_GROUPS: dict[str, str] = {"EqPushT-v1": "SE2", "EqPushT3D-v1": "SE3"}
-"""The symmetry group of each registered environment id."""
+ENV_GROUPS: dict[str, str] = {
+    f"{name}-v{version}": group for name, group in (("EqPushT", "SE2"), ("EqPushT3D", "SE3")) for version in (0, 1)
+}
+"""The symmetry group of each registered environment id (v0: the dense reward; the groups are the same)."""
 
 _TWO_PI = 2 * math.pi
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import gymnasium as gym
 import numpy as np
@@ -62,3 +63,16 @@ def test_group_lookup_and_errors():
         orientations("EqPushT-v1", "slice", n=0)
     with pytest.raises(ValueError, match="env_or_group"):
         group_of(gym.make("CartPole-v1"))
+
+
+def test_every_registered_id_has_its_envs_group():
+    """v0 (the dense reward) was once missing here, so `report --env EqPushT-v0` failed at collection."""
+    ids = [name for name in gym.registry if name.startswith("EqPushT")]
+    assert sorted(ids) == ["EqPushT-v0", "EqPushT-v1", "EqPushT3D-v0", "EqPushT3D-v1"]
+    for name in ids:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            env = gym.make(name)
+        assert group_of(name) is group_of(env) is type(env.unwrapped.symmetry.group.identity())
+        assert len(orientations(name, "slice")) > 0
+        env.close()
