@@ -61,6 +61,9 @@ def test_report_smoke(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "report.json").read_text())["env"] == "EqPushT-v1"
     assert (tmp_path / "relmse.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "seed0" / "vn_latent.pt").is_file() and (tmp_path / "seed0" / "data.npz").is_file()
+    # every version of the 2D env gets the 2D targets (v0 once got the 3D ladder's)
+    v0 = report_module._targets(report_module.ReportConfig(env="EqPushT-v0", out=str(tmp_path)), result["runs"])
+    assert set(v0) == set(result["targets"]) - {"quick preset <= 60 s"} and len(v0) > 5
 
 
 def test_command_line_pipeline_and_bad_files(tmp_path, capsys):
