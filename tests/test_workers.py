@@ -25,15 +25,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 DYING_AGENT = '''
 import os
-from pathlib import Path
+import time
 
 import numpy as np
 
+CALLS = [0]
+
 
 def act(obs):
-    """Deterministic; but the first call made in a worker after a row was written kills that worker."""
+    """Deterministic; but the 20th call made in a worker process kills it (mid-task), once per run, and with
+    EQENVS_TEST_SLOW a worker's calls after its first task take 0.2 s (the run is still going when killed)."""
+    CALLS[0] += 1
     marker, driver = os.environ.get("EQENVS_TEST_DIE"), int(os.environ["EQENVS_TEST_DRIVER"])
-    if marker and os.getpid() != driver and Path(os.environ["EQENVS_TEST_ROWS"]).exists():
+    if os.environ.get("EQENVS_TEST_SLOW") and os.getpid() != driver and CALLS[0] > 40:
+        time.sleep(0.2)
+    if marker and os.getpid() != driver and CALLS[0] == 20:
         try:
             os.close(os.open(marker, os.O_CREAT | os.O_EXCL))  # one death per run
         except FileExistsError:
@@ -89,37 +95,37 @@ def test_a_dead_worker_loses_no_row(tmp_path, dying_agent, monkeypatch, capsys):
     bench.run_benchmark(reference, progress=False)  # the driver never dies
     out = tmp_path / "workers"
     monkeypatch.setenv("EQENVS_TEST_DIE", str(tmp_path / "died"))
-    monkeypatch.setenv("EQENVS_TEST_ROWS", str(out / "rows.jsonl"))
     bench.run_benchmark(config(out, dying_agent, videos=0, workers=2), progress=False)
     assert (tmp_path / "died").exists() and "a worker process died" in capsys.readouterr().err
     rows = rows_of(out)
     assert rows == rows_of(tmp_path / "serial") and len({(r["orientation"], r["task"]) for r in rows}) == 12
 
 
-def test_a_killed_run_resumes_without_lost_or_duplicated_rows(tmp_path, serial):
+def test_a_killed_run_resumes_without_lost_or_duplicated_rows(tmp_path, dying_agent, monkeypatch):
     """SIGKILL the whole run (driver and workers) once a task is written; the rerun finishes it."""
+    bench.run_benchmark(config(tmp_path / "serial", dying_agent, tasks=6), progress=False)
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "agents", "bench", "--agent", SPEC, "--orientations", "0deg,90deg,200deg",
-               "--tasks", "4", "--max-steps", "8", "--videos", "1", "--workers", "2", "--out", str(out)]  # fmt: skip
-    env = {**os.environ, "MUJOCO_GL": "egl"}
+    command = [sys.executable, "-m", "agents", "bench", "--agent", dying_agent, "--orientations", "0deg,90deg,200deg",
+               "--tasks", "6", "--max-steps", "8", "--videos", "1", "--workers", "2", "--out", str(out)]  # fmt: skip
+    env = {**os.environ, "MUJOCO_GL": "egl", "EQENVS_TEST_SLOW": "1"}
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (out / "rows.jsonl").exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     written = rows_of(out)
-    assert 0 < len(written) < 12 and len(written) % 3 == 0  # whole tasks only
+    assert 0 < len(written) < 18 and len(written) % 3 == 0  # whole tasks only
     assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left behind
+    del env["EQENVS_TEST_SLOW"]
     assert subprocess.run(command, cwd=ROOT, env=env, capture_output=True).returncode == 0
-    assert rows_of(out) == rows_of(serial) and videos_of(out) == videos_of(serial)
+    assert rows_of(out) == rows_of(tmp_path / "serial") and videos_of(out) == videos_of(tmp_path / "serial")
 
 
 def test_ray_local_with_a_dead_worker(tmp_path, dying_agent, monkeypatch):
     bench.run_benchmark(config(tmp_path / "serial", dying_agent, videos=0), progress=False)
     out = tmp_path / "ray"
     monkeypatch.setenv("EQENVS_TEST_DIE", str(tmp_path / "died"))
-    monkeypatch.setenv("EQENVS_TEST_ROWS", str(out / "rows.jsonl"))
     bench.run_benchmark(config(out, dying_agent, videos=0, workers=2, ray="local"), progress=False)
     assert (tmp_path / "died").exists()  # a Ray worker died; Ray reran its task
     assert rows_of(out) == rows_of(tmp_path / "serial")
