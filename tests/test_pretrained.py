@@ -37,3 +37,32 @@ def test_a_planner_from_a_shipped_name():
         make_agent("planner:vn_big", env)
     with pytest.raises(ValueError, match="trained on EqPushT3D-v0, not EqPushT-v1"):
         make_agent("planner:vn_explicit-push3d", env)
+
+
+@pytest.mark.parametrize(
+    ("name", "env_id"), [("vn_latent-push2d", "EqPushT-v1"), ("vn_explicit-push3d", "EqPushT3D-v1")]
+)
+def test_rollouts_in_the_observations_frame_stay_at_the_float32_floor(name, env_id):
+    """Issue 14's H-step claim: computed in each observation's own frame (the same function: float64 agrees
+    to 1e-13), a float32 VN rollout's residual is the rounding of the final move alone, flat in H; the
+    plain computation's grows ~10-100x above it."""
+    import copy
+
+    import torch
+
+    from agents.data import collect
+    from agents.evaluate import _rollout_metrics, _test_elements, _windows, frame_rollout
+
+    model, _ = load_checkpoint(resolve(name))
+    data = collect(env_id, episodes=8, seed=5)
+    metrics = _rollout_metrics(model.float(), data, _test_elements(model.symmetry, 0), max_windows=64)
+    in_frame = [m["residual_in_frame"] for m in metrics.values()]
+    plain = [m["residual"] for m in metrics.values()]
+    assert len(in_frame) == 5 and max(in_frame) <= 3e-7 and max(plain) > 5 * max(in_frame)
+    starts = _windows(data, 8)[:32]
+    obs, actions = data.obs[starts], data.action[starts[:, None] + np.arange(8)[None]]
+    m64 = copy.deepcopy(model).double()
+    plain64 = m64.rollout(m64.encode(torch.tensor(obs)), torch.tensor(actions))[:, -1]
+    assert float((frame_rollout(m64, obs, actions) - plain64).abs().max() / plain64.abs().max()) < 1e-13
+    mlp, _ = load_checkpoint(resolve(name.replace("vn_", "mlp_")))
+    assert "residual_in_frame" not in _rollout_metrics(mlp, data, _test_elements(mlp.symmetry, 0), 8)["1"]
