@@ -41,7 +41,7 @@ scale-bench: setup
 	$(BIN)/python -m agents scale-speed
 
 # the world-model report on both envs (5 seeds each), every (seed, model) a job on 2 worker processes:
-# 2D 11.4 minutes on 2 cores (22.5 serial, the same figures); 3D 44 serial, about half on workers
+# 2D 10.8 and 3D 21.6 minutes on 2 cores (22.5 and 43.6 serial, the same figures)
 report: setup
 	$(BIN)/python -m agents report --env EqPushT-v1 --preset full --workers 2 --out runs/report2d
 	$(BIN)/python -m agents report --env EqPushT3D-v1 --preset full --workers 2 --out runs/report3d
