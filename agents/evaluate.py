@@ -119,24 +119,26 @@ def _rel_mse(model: WorldModel, obs: np.ndarray, action: np.ndarray, next_obs: n
     return {"relmse": float(error.sum()) / denominator, "per_component": parts}
 
 
+def _rollout(model: WorldModel, obs: np.ndarray, actions: np.ndarray) -> torch.Tensor:
+    """The last latent of H-step rollouts ``(N, *latent)``, computed as the model computes them."""
+    return model.rollout(model.encode(_tensor(obs, model)), _tensor(actions, model))[:, -1]
+
+
 @torch.no_grad()
-def _equivariance_residual(model: WorldModel, obs: np.ndarray, action: np.ndarray,
-                           elements: list[GroupElement], horizon: int = 1) -> float:  # fmt: skip
-    """max |rho(g) F^H(x, a) - F^H(g x, g a)|_inf / max |F^H(x, a)| over ``elements`` (H-step rollouts).
+def _equivariance_residual(model: WorldModel, obs: np.ndarray, action: np.ndarray, elements: list[GroupElement],
+                           rollout: Any = _rollout) -> float:  # fmt: skip
+    """max |rho(g) F^H(x, a) - F^H(g x, g a)|_inf / max |F^H(x, a)| over ``elements`` (H-step rollouts
+    computed by ``rollout``: the model's own, or ``frame_rollout``).
 
     ``obs`` (N, D) and ``action`` (N, H, A).
     """
     sym = model.symmetry
-    o, a = _tensor(obs, model), _tensor(action, model)
-    base = model.rollout(model.encode(o), a)[:, -1]
-    scale = float(base.abs().max())
+    base = rollout(model, obs, action)
     worst = 0.0
     for g in elements:
-        moved_obs = _tensor(sym.act_obs(g, obs), model)
-        moved_action = _tensor(sym.act_action(g, action), model)
-        moved = model.rollout(model.encode(moved_obs), moved_action)[:, -1]
+        moved = rollout(model, sym.act_obs(g, obs), sym.act_action(g, action))
         worst = max(worst, float((moved - model.act_latent(g, base)).abs().max()))
-    return worst / scale
+    return worst / float(base.abs().max())
 
 
 def observation_frames(symmetry: Any, obs: np.ndarray) -> list[GroupElement]:
@@ -170,21 +172,9 @@ def frame_rollout(model: WorldModel, obs: np.ndarray, actions: np.ndarray) -> to
     frames = observation_frames(sym, obs)
     local_obs = np.stack([sym.act_obs(f.inverse(), o) for f, o in zip(frames, obs, strict=True)])
     local_actions = np.stack([sym.act_action(f.inverse(), a) for f, a in zip(frames, actions, strict=True)])
-    z = model.rollout(model.encode(_tensor(local_obs, model)), _tensor(local_actions, model))[:, -1]
+    z = _rollout(model, local_obs, local_actions)
     wide = z.to(torch.float64)  # the move back in float64, rounded once to the model's dtype
     return torch.cat([model.act_latent(f, wide[i : i + 1]) for i, f in enumerate(frames)]).to(z.dtype)
-
-
-@torch.no_grad()
-def _frame_residual(model: WorldModel, obs: np.ndarray, action: np.ndarray, elements: list[GroupElement]) -> float:
-    """``_equivariance_residual`` of ``frame_rollout``."""
-    sym = model.symmetry
-    base = frame_rollout(model, obs, action)
-    worst = 0.0
-    for g in elements:
-        moved = frame_rollout(model, sym.act_obs(g, obs), sym.act_action(g, action))
-        worst = max(worst, float((moved - model.act_latent(g, base)).abs().max()))
-    return worst / float(base.abs().max())
 
 
 def _windows(data: Transitions, horizon: int) -> np.ndarray:
@@ -210,9 +200,9 @@ def _rollout_metrics(model: WorldModel, data: Transitions, elements: list[GroupE
         z = model.rollout(model.encode(_tensor(obs0, model)), _tensor(actions, model))[:, -1]
         target, current = model.target(_tensor(obs_h, model)), model.target(_tensor(obs0, model))
         rel = float(((z - target) ** 2).sum() / ((target - current) ** 2).sum())
-        out[str(h)] = {"relmse": rel, "residual": _equivariance_residual(model, obs0, actions, elements, h)}
+        out[str(h)] = {"relmse": rel, "residual": _equivariance_residual(model, obs0, actions, elements)}
         if model.equivariant:
-            out[str(h)]["residual_in_frame"] = _frame_residual(model, obs0, actions, elements)
+            out[str(h)]["residual_in_frame"] = _equivariance_residual(model, obs0, actions, elements, frame_rollout)
     return out
 
 

@@ -161,24 +161,23 @@ def train_seeds(config: SB3Config, log: Any = print) -> list[dict[str, Any]]:
     """``train_sb3`` for every seed of ``config.seeds`` (or ``config.seed``), on ``config.workers`` processes
     or Ray; the models are the same wherever they train. ``log`` gets a line per finished model."""
     if not config.seeds and not config.parallel:
-        results = [train_sb3(config)]
-    else:
-        check_ray(config.ray)
-        seeds = config.seeds or (config.seed,)
-        progress = config.progress and not config.parallel
-        jobs = [(replace(config, seed=seed, seeds=(), out=out, workers=1, ray="", progress=progress),)
-                for seed, out in zip(seeds, config.outputs, strict=True)]  # fmt: skip
-        done: dict[int, dict[str, Any]] = {}
+        result = train_sb3(config)
+        log(_trained(result))
+        return [result]
+    check_ray(config.ray)
+    seeds = config.seeds or (config.seed,)
+    progress = config.progress and not config.parallel
+    jobs = [(replace(config, seed=seed, seeds=(), out=out, workers=1, ray="", progress=progress),)
+            for seed, out in zip(seeds, config.outputs, strict=True)]  # fmt: skip
+    done: dict[int, dict[str, Any]] = {}
 
-        def accept(i: int, result: dict[str, Any]) -> None:
-            write_files(Path(result["path"]).parent, result.pop("files"))
-            done[i] = result
-            log(_trained(result))
+    def accept(i: int, result: dict[str, Any]) -> None:
+        write_files(Path(result["path"]).parent, result.pop("files"))
+        done[i] = result
+        log(_trained(result))
 
-        run_jobs(_train_job, jobs, accept, workers=config.workers, ray=config.ray, threads=config.threads)
-        return [done[i] for i in sorted(done)]
-    log(_trained(results[0]))
-    return results
+    run_jobs(_train_job, jobs, accept, workers=config.workers, ray=config.ray, threads=config.threads)
+    return [done[i] for i in sorted(done)]
 
 
 def _trained(result: dict[str, Any]) -> str:
