@@ -74,3 +74,21 @@ def test_rms_norm_has_finite_gradients_at_zero():
     y = torch.zeros(2, 4, 3, requires_grad=True)
     leaky(y).sum().backward()
     assert torch.isfinite(y.grad).all()
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_extrinsic_linear_is_the_same_map_at_init_and_leaves_the_commutant_when_perturbed(dim):
+    """The control of issue 14's optimiser claim: ordinary linear maps initialised in the commutant."""
+    from agents.nn.vn import ExtrinsicLinear, make_extrinsic
+
+    torch.manual_seed(0)
+    net = VNMLP(5, 8, 3, depth=1).double()
+    x = features(dim, F64)
+    with torch.no_grad():
+        before = net(x)
+        make_extrinsic(net, dim)
+        assert sum(isinstance(m, ExtrinsicLinear) for m in net.modules()) == 6  # lift, gate x2, direction, block, out
+        assert float((net(x) - before).abs().max()) < 1e-14
+        assert_equivariant(net, [x], [rotate], rotate, elements(dim), F64, "layer")
+        net.lift.weight[0, -1] += 0.1  # one entry off the kron(I, W) structure
+        assert_not_equivariant(net, [x], [rotate], rotate, elements(dim), F64, "layer", 1e-3)

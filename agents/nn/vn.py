@@ -31,7 +31,7 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["VNMLP", "VNLeakyReLU", "VNLinear", "VNRMSNorm", "quarter_turns"]
+__all__ = ["VNMLP", "ExtrinsicLinear", "VNLeakyReLU", "VNLinear", "VNRMSNorm", "make_extrinsic", "quarter_turns"]
 
 _EPS = 1e-6
 
@@ -65,6 +65,43 @@ class VNLinear(_ChannelsLast):
 
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
         return x @ self.weight.T  # (..., d, C_in) @ (C_in, C_out): one matrix product
+
+
+class ExtrinsicLinear(_ChannelsLast):
+    """The control for VNLinear: an ordinary linear map of the flattened ``(d, C_in)`` feature, initialised in
+    the commutant (``kron(I_d, W)``, so it starts as the same equivariant map) but free to leave it.
+
+    Equivariance here is *extrinsic*: a property of the weights, not of the parametrisation, kept only as
+    long as every update stays in the commutant. Gradients of slice-only data (and Adam's per-entry
+    scaling) do not, so training drifts off it; a VNLinear cannot (its weight acts on channels only).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, dim: int, weight: torch.Tensor | None = None):
+        super().__init__()
+        self.in_channels, self.out_channels, self.dim = in_channels, out_channels, dim
+        if weight is None:
+            weight = VNLinear(in_channels, out_channels).weight.detach()
+        self.weight = nn.Parameter(torch.kron(torch.eye(dim, dtype=weight.dtype), weight))
+
+    @classmethod
+    def from_vn(cls, layer: VNLinear, dim: int) -> ExtrinsicLinear:
+        out_channels, in_channels = layer.weight.shape
+        return cls(in_channels, out_channels, dim, layer.weight.detach())
+
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.flatten(-2) @ self.weight.T  # (..., d * C_in) -> (..., d * C_out), index = coordinate * C + c
+        return flat.unflatten(-1, (self.dim, self.out_channels))
+
+
+def make_extrinsic(module: nn.Module, dim: int) -> nn.Module:
+    """``module`` with every VNLinear inside replaced (in place) by its ExtrinsicLinear twin: the same function
+    at the current weights, but no longer equivariant by construction."""
+    for name, child in module.named_children():
+        if isinstance(child, VNLinear):
+            setattr(module, name, ExtrinsicLinear.from_vn(child, dim))
+        else:
+            make_extrinsic(child, dim)
+    return module
 
 
 class VNLeakyReLU(_ChannelsLast):

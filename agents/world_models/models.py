@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from agents.nn.vn import VNMLP, quarter_turns
+from agents.nn.vn import VNMLP, make_extrinsic, quarter_turns
 from eqenvs.groups import GroupElement
 from eqenvs.symmetry import Symmetry
 
@@ -189,12 +189,18 @@ class VNLatentWM(_LatentMixin, WorldModel):
         hidden: int = 32,
         depth: int = 2,
         reference: str = "block_pos",
+        extrinsic: bool = False,
     ):
-        super().__init__(symmetry, latent_channels=latent_channels, hidden=hidden, depth=depth, reference=reference)
+        super().__init__(symmetry, latent_channels=latent_channels, hidden=hidden, depth=depth, reference=reference,
+                         **({"extrinsic": True} if extrinsic else {}))  # fmt: skip
         self.channels = ObsChannels(symmetry, reference)
         turns = 2 if self.dim == 2 else 1  # 2D: quarter-turned copies make the model SO(2)-, not O(2)-equivariant
         self.encoder = VNMLP(turns * self.channels.channels, hidden, latent_channels, depth)
         self.predictor = VNMLP(turns * (latent_channels + 1), hidden, latent_channels, depth)
+        if extrinsic:  # the control: the same network with ordinary linear maps, equivariant only at init
+            self.equivariant = False
+            make_extrinsic(self.encoder, self.dim)
+            make_extrinsic(self.predictor, self.dim)
         self._make_target()
         layout = symmetry.obs_layout
         self._decoded = [f.slice for f in layout if f.name != reference]  # points as offsets, vectors as is
