@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
-.PHONY: sb3-results setup demo test bench scale-bench report results lint wheel-check pretrained
+.PHONY: sb3-results setup demo test bench scale-bench report paper results lint wheel-check pretrained
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ scale-bench: setup
 report: setup
 	$(BIN)/python -m agents report --env EqPushT-v1 --preset full --workers 2 --out runs/report2d
 	$(BIN)/python -m agents report --env EqPushT3D-v1 --preset full --workers 2 --out runs/report3d
+
+# every claim of arXiv 2606.03003 beside its published figure, and the table in the README (resumable: a
+# finished part is reused; measured minutes in the README's "The paper, reproduced")
+paper: setup
+	$(BIN)/python -m agents paper --workers 2 --out runs/paper --readme README.md
 
 # every run behind the README's planning tables (about 3 hours of one core; two can run at once with
 # make -j2 results). The world models are the shipped reference models (agents/pretrained: seed 0 of

@@ -5,6 +5,7 @@
     python -m agents train      --data runs/push2d.npz --model vn_latent --out runs/vn_latent.pt
     python -m agents evaluate   --data runs/push2d.npz --checkpoints runs/vn_latent.pt runs/mlp_latent.pt
     python -m agents report     --env EqPushT-v1 --preset quick
+    python -m agents paper      --workers 2    every claim of the paper beside its published figure (~30 min)
     python -m agents sb3        --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip
     python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
     python -m agents bench      --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
@@ -35,6 +36,7 @@ from agents.config import (
     DemoConfig,
     EvaluateConfig,
     OptimSpeedConfig,
+    PaperConfig,
     PlanSpeedConfig,
     PretrainConfig,
     ReportConfig,
@@ -80,6 +82,7 @@ COMMANDS: dict[str, type] = {
     "train": TrainCommand,
     "evaluate": EvaluateConfig,
     "report": ReportConfig,
+    "paper": PaperConfig,
     "sb3": SB3Config,
     "bench": BenchConfig,
     "sweep": SweepConfig,
@@ -138,6 +141,12 @@ def _evaluate(config: EvaluateConfig) -> None:
               f"dEq fp32 {result['delta_eq']['float32']:.1e} fp64 {result['delta_eq']['float64']:.1e}")  # fmt: skip
     if config.out is not None:
         print(f"wrote {write_json(config.out, results)}")
+
+
+def _paper(config: PaperConfig) -> None:
+    from agents.paper import run_paper
+
+    run_paper(config)
 
 
 def _report(config: ReportConfig) -> None:
@@ -223,7 +232,8 @@ def _demo(config: DemoConfig) -> None:
 
 RUNNERS: dict[type, Any] = {
     StoryConfig: _story, CollectConfig: _collect, TrainCommand: _train, EvaluateConfig: _evaluate,
-    ReportConfig: _report, SB3Config: _sb3, BenchConfig: _bench, SweepConfig: _sweep, CompareConfig: _compare,
+    ReportConfig: _report, PaperConfig: _paper, SB3Config: _sb3, BenchConfig: _bench, SweepConfig: _sweep,
+    CompareConfig: _compare,
     CurvesConfig: _curves, PlanSpeedConfig: _plan_speed, OptimSpeedConfig: _optim_speed,
     ScaleSpeedConfig: _scale_speed, PretrainConfig: _pretrain, DemoConfig: _demo,
 }  # fmt: skip
