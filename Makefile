@@ -50,6 +50,7 @@ report: setup
 # finished part is reused; measured minutes in the README's "The paper, reproduced")
 paper: setup
 	$(BIN)/python -m agents paper --workers 2 --out runs/paper --readme README.md
+	cp runs/paper/hstep.png videos/paper_hstep.png
 
 # every run behind the README's planning tables (about 3 hours of one core; two can run at once with
 # make -j2 results). The world models are the shipped reference models (agents/pretrained: seed 0 of

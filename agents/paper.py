@@ -730,6 +730,7 @@ def plot_hstep(r2: dict, r3: dict | None, path: Path) -> None:
         ax.axhline(2e-7, color="black", lw=0.8, alpha=0.6)
         ax.text(1, 2.6e-7, "2e-7", fontsize=8)
         ax.set_xscale("log", base=2)
+        ax.set_xticks([1, 2, 4, 8, 16], ["1", "2", "4", "8", "16"])
         ax.set_yscale("log")
         ax.set_xlabel("rollout horizon H (steps)")
         ax.set_ylabel("max relative residual |rho(g) F^H(x) - F^H(gx)| / |F^H|")

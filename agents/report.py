@@ -168,7 +168,6 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "rollout_residual_float64": _over_horizons(results, "float64", "residual", max),
             "rollout_relmse_float32": _over_horizons(results, "float32", "relmse", _median),
             "rollout_relmse_ratio_float32": _over_horizons(results, "float32", "relmse_ratio", _median),
-            "rollout_relmse_ratio_float64": _over_horizons(results, "float64", "relmse_ratio", _median),
             **{
                 f"rollout_residual_in_frame_{dtype}": (
                     _over_horizons(results, dtype, "residual_in_frame", max)
