@@ -763,10 +763,12 @@ def format_table(rows: list[dict], markdown: bool) -> str:
 
 def _readme_block(rows: list[dict], paper: dict) -> str:
     commands = sorted({r["command"] for r in rows})
+    workers = paper["config"]["workers"]
     return "\n".join(
         [
             PAPER_BEGIN,
-            f"`python -m agents paper --workers 2` ({paper['parts_minutes_total']:.1f} minutes of its parts on the "
+            f"`python -m agents paper{f' --workers {workers}' if workers > 1 else ''}` "
+            f"({paper['parts_minutes_total']:.1f} minutes of its parts on the "
             '2-core machine of "Timings"; `make paper`), every figure below from its output; the commands behind '
             "each row:",
             "",
