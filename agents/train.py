@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import io
 import json
 import math
 import warnings
@@ -237,8 +238,10 @@ def save_checkpoint(model: WorldModel, path: str | Path, env_id: str, env_kwargs
     }  # fmt: skip
     payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
                "meta": json.dumps(json_safe(meta), allow_nan=False), "state_dict": model.state_dict()}  # fmt: skip
+    buffer = io.BytesIO()  # saved from memory, the archive's inner folder is "archive", not the temp file's name
+    torch.save(payload, buffer)
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        tmp.write_bytes(buffer.getvalue())
     write_sidecar(path, meta)
     return path
 
