@@ -209,6 +209,14 @@ def _windows(data: Transitions, horizon: int) -> np.ndarray:
     return np.array(starts, dtype=np.int64)
 
 
+def _window_arrays(data: Transitions, horizon: int, max_windows: int = 256) -> tuple[np.ndarray, ...]:
+    """The first ``max_windows`` H-step windows of ``data``: (starts, first observations, actions (W, H, A),
+    observations after the last action)."""
+    starts = _windows(data, horizon)[:max_windows]
+    idx = starts[:, None] + np.arange(horizon)[None]  # (W, H)
+    return starts, data.obs[starts], data.action[idx], data.next_obs[starts + horizon - 1]
+
+
 def _rollout_errors(model: WorldModel, obs0: np.ndarray, actions: np.ndarray, obs_h: np.ndarray) -> tuple[float, float]:
     """(sum |F^H(s, a) - E_t(s_H)|^2, sum |E_t(s_H) - E_t(s)|^2) over H-step windows."""
     z = _rollout(model, obs0, actions)
@@ -238,11 +246,9 @@ def _rollout_metrics(model: WorldModel, data: Transitions, elements: list[GroupE
                      max_windows: int = 256) -> dict[str, dict[str, float]]:  # fmt: skip
     out = {}
     for h in HORIZONS:
-        starts = _windows(data, h)[:max_windows]
+        starts, obs0, actions, obs_h = _window_arrays(data, h, max_windows)
         if len(starts) == 0:
             continue
-        idx = starts[:, None] + np.arange(h)[None]  # (W, H)
-        obs0, actions, obs_h = data.obs[starts], data.action[idx], data.next_obs[starts + h - 1]
         error, scale = _rollout_errors(model, obs0, actions, obs_h)
         out[str(h)] = {"relmse": error / scale, "residual": _equivariance_residual(model, obs0, actions, elements)}
         if bins is not None:

@@ -37,7 +37,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from agents.config import PAPER_BEGIN, PAPER_END, BenchConfig, PaperConfig, ReportConfig
@@ -682,15 +681,14 @@ def _hstep_rows(r2: dict, r3: dict, out: Path) -> list[dict]:
 def _ulp_floor(folder: Path, seed: int, name: str, horizon: int) -> float:
     """``agents.evaluate.ulp_sensitivity`` of a report's float64 model on the report's own H-step windows."""
     from agents.data import load_dataset
-    from agents.evaluate import _windows, ulp_sensitivity
+    from agents.evaluate import _window_arrays, ulp_sensitivity
     from agents.report import TEST_FRACTION
     from agents.train import load_checkpoint
 
     _, test = load_dataset(folder / f"seed{seed}" / "data.npz").split_episodes(TEST_FRACTION, seed)
     model = load_checkpoint(folder / f"seed{seed}" / f"{name}.pt")[0].double()
-    starts = _windows(test, horizon)[:256]
-    actions = test.action[starts[:, None] + np.arange(horizon)[None]]
-    return ulp_sensitivity(model, test.obs[starts], actions)
+    _, obs, actions, _ = _window_arrays(test, horizon)  # the windows the report's residuals used
+    return ulp_sensitivity(model, obs, actions)
 
 
 def plot_hstep(r2: dict, r3: dict | None, path: Path) -> None:
