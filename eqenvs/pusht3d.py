@@ -23,7 +23,7 @@ from gymnasium import spaces
 from eqenvs.groups import SE3, GroupElement
 from eqenvs.render import check_frame_size
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
-from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry
+from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry, plane_disk
 from eqenvs.tasks import Measurement, PoseTask, Task, select_task
 
 __all__ = [
@@ -49,6 +49,7 @@ DELTA_SCALE_M = 0.04
 """A delta action of norm 1 moves the pusher's target 4 cm from the pusher's current position."""
 WORKSPACE_RADIUS_M = 0.25
 """Pusher targets are projected onto the disk of this radius about the table origin, in the table plane."""
+_TABLE_NORMAL = np.array([0.0, 0.0, 1.0])  # the table frame's +z
 PUSHER_RADIUS_M = 0.015
 PUSHER_HEIGHT_M = 0.015
 """Height of the pusher's centre above the table: the block's mid-height, so pushes are horizontal."""
@@ -195,7 +196,8 @@ def _symmetry(obs_type: str, action_type: str) -> Symmetry:
         "pixels": PIXELS,
         "state_pixels": {"state": obs_layout, "pixels": PIXELS},
     }[obs_type]
-    return Symmetry(SE3, obs_layout, action_layout, state_layout, observation, obs_type)
+    plane = "up" if action_type == "delta" else None  # delta actions: onto the plane orthogonal to the table's normal
+    return Symmetry(SE3, obs_layout, action_layout, state_layout, observation, obs_type, action_plane=plane)
 
 
 # --------------------------------------------------------------------------- the scene
@@ -227,6 +229,7 @@ class PushT3DScene(PlacedScene):
         obs_size: int = 96,
         render_size: int = 256,
         cone: str = "elliptic",
+        obs_camera: str = "scene",
     ):
         self.task = select_task(TASKS, task, reward_type)
         self.obs_type = choice(obs_type, OBS_TYPES, "obs_type")
@@ -234,6 +237,7 @@ class PushT3DScene(PlacedScene):
         if render_mode is not None:
             choice(render_mode, tuple(self.metadata["render_modes"]), "render_mode")
         self.camera = choice(camera, CAMERAS, "camera")
+        self.obs_camera = choice(obs_camera, CAMERAS, "obs_camera")
         self.obs_size = _render_size(obs_size, "obs_size")
         self.render_size = _render_size(render_size, "render_size")
         self.cone = choice(cone, CONES, "cone")
@@ -247,7 +251,7 @@ class PushT3DScene(PlacedScene):
         self._init_kwargs = dict(task=task, obs_type=obs_type, action_type=action_type, reward_type=reward_type,
                                  placement=base,
                                  render_mode=render_mode, camera=camera, obs_size=obs_size, render_size=render_size,
-                                 cone=cone)  # fmt: skip
+                                 cone=cone, obs_camera=obs_camera)  # fmt: skip
         self._renderers: dict[int, mujoco.Renderer] = {}
         self._target: tuple[float, float] | None = None  # the commanded pusher target, table frame
         self._load(base)
@@ -378,8 +382,10 @@ class PushT3DScene(PlacedScene):
         self._target = None
         return self._get_obs(), self._reset_info()
 
-    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
-        """Render the scene as seen from orientation ``view`` through this env's camera.
+    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True,
+                    camera: str | None = None) -> np.ndarray:  # fmt: skip
+        """Render the scene as seen from orientation ``view`` through ``camera`` (default: this env's ``camera``;
+        pixel observations use ``obs_camera``).
 
         The world camera sees the lab moved by ``view`` (rendered as the scene seen from the camera moved by
         ``view^-1``: the same picture, since every light lives in the lab); the scene camera is attached to
@@ -391,9 +397,10 @@ class PushT3DScene(PlacedScene):
         m, d = self.model, self.data
         mujoco.mj_kinematics(m, d)  # derived quantities only: mj_step recomputes them, the trajectory is unchanged
         mujoco.mj_camlight(m, d)
-        renderer.update_scene(d, camera=self.camera)
+        camera = self.camera if camera is None else choice(camera, CAMERAS, "camera")
+        renderer.update_scene(d, camera=camera)
         scene = renderer.scene
-        if self.camera == "world":
+        if camera == "world":
             eye = self._world_eye(view)
             if eye is not None:
                 for camera in (scene.camera[0], scene.camera[1]):  # mono rendering averages the two eyes
@@ -500,10 +507,8 @@ class PushT3DScene(PlacedScene):
             x, y, z = to_table(a).tolist()
         x, y = quantise_action(x, zero), quantise_action(y, zero)  # z, the table normal's component, is projected away
         px, py = self._pusher_table_pos.tolist()
-        if self.action_type == "delta":
-            norm = math.hypot(x, y)
-            if norm > 1.0:  # onto the unit disk: the admissible set is rotation-invariant
-                x, y = x / norm, y / norm
+        if self.action_type == "delta":  # the one action map (Symmetry.applied_action), in the table frame
+            x, y, _ = plane_disk(np.array([x, y, z]), _TABLE_NORMAL).tolist()  # z: projected away
             tx, ty = px + DELTA_SCALE_M * x, py + DELTA_SCALE_M * y
         else:
             tx, ty = x, y
@@ -629,7 +634,7 @@ class EqPushT3DEnv(OrientedEnv):
     canonical table origin; velocities m/s and rad/s. Radial bounds hold for every reachable state at every
     rotation: positions 0.27 (pusher), 0.65 (block), 0.1 (goal), plus ``|t|`` for a translation ``t``;
     speeds 1 m/s (pusher), 2 m/s and 50 rad/s (block); unit vectors 1. ``"pixels"``: uint8
-    ``(obs_size, obs_size, 3)`` frames from ``camera``; ``"state_pixels"``: a dict of both.
+    ``(obs_size, obs_size, 3)`` frames from ``obs_camera``; ``"state_pixels"``: a dict of both.
 
     Pixels are rendered with EGL (``MUJOCO_GL=egl``), which does not survive ``fork``: a process that has
     rendered must start ``gym.make_vec(..., vectorization_mode="async")`` workers with
@@ -673,7 +678,8 @@ class EqPushT3DEnv(OrientedEnv):
     | `action_type`      | `"delta"` | `"delta"` or `"absolute"`                                               |
     | `reward_type`      | `None`    | `"penalty"` or `"dense"` (see Rewards); None: the version's default     |
     | `render_mode`      | `None`    | `"rgb_array"`, or `"human"` (a pygame window at `render_fps` = 10)      |
-    | `camera`           | `"world"` | `"world"` (fixed: sees the lab move) or `"scene"` (attached to the lab)  |
+    | `camera`           | `"world"` | rendered frames (videos): `"world"` (fixed: sees the lab move) or `"scene"` |
+    | `obs_camera`       | `"scene"` | pixel observations: `"scene"` (attached to the lab: the task seen the same way on every rung) or `"world"` (edge-on or from below on the SO3/SE3 rungs) |
     | `obs_size`         | `96`      | side of pixel observations in px (an integer from 16 to 1024)           |
     | `render_size`      | `256`     | side of rendered frames in px (an integer from 16 to 1024)              |
 
@@ -684,6 +690,9 @@ class EqPushT3DEnv(OrientedEnv):
 
     * v1: ``reward_type`` defaults to ``"penalty"``, under which success is optimal. Trajectories,
       observations and success are v0's, step for step.
+    * Both, since the SE(3)-ladder agents: pixel observations come from ``obs_camera="scene"`` (they were
+      the world camera's, nearly empty on the tilted rungs); delta actions go through the one action map
+      (``eqenvs.symmetry.plane_disk``), so targets of actions longer than 1 can differ in the last bit.
     * v0: initial release (MuJoCo >= 3.2, elliptic cones); registered with ``reward_type="dense"``. Since
       then, without changing any trajectory, reward or success: ``render_mode="human"``, pixel sides that
       are not multiples of 16, angle strings.
@@ -705,10 +714,11 @@ class EqPushT3DEnv(OrientedEnv):
         camera: str = "world",
         obs_size: int = 96,
         render_size: int = 256,
+        obs_camera: str = "scene",
     ):
         self._build(orientation, orientation_mode, task=task, obs_type=obs_type, action_type=action_type,
                     reward_type=reward_type, render_mode=render_mode, camera=camera, obs_size=obs_size,
-                    render_size=render_size)  # fmt: skip
+                    render_size=render_size, obs_camera=obs_camera)  # fmt: skip
 
     def block_pose(self) -> tuple[np.ndarray, np.ndarray]:
         """The block's centre (m) and rotation matrix in this env's frame."""

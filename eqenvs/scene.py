@@ -105,7 +105,8 @@ class PlacedScene(gym.Env):
         """The pixel observation (a placeholder when the wrapper draws it)."""
         if self._pixels_drawn_by_wrapper:
             return np.zeros((self.obs_size, self.obs_size, 3), np.uint8)  # replaced by the wrapper's frame
-        return self.render_view(size=self.obs_size, overlay=False)
+        camera = getattr(self, "obs_camera", None)  # 3D: pixel observations have their own camera
+        return self.render_view(size=self.obs_size, overlay=False, **({} if camera is None else {"camera": camera}))
 
     def _parse_options(self, options: Mapping[str, Any] | None) -> tuple[GroupElement, Any]:
         """Validate ``reset`` options: the episode's placement and the parsed reset state (or None)."""
@@ -205,9 +206,9 @@ class OrientedEnv(gym.Env):
             return None
         return self._env.render()
 
-    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
+    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True, **kwargs: Any) -> np.ndarray:
         """The current scene drawn as seen from ``view`` composed with this env's own orientation."""
-        return self._env.render_view(view, size, overlay)
+        return self._env.render_view(view, size, overlay, **kwargs)
 
     def get_state(self) -> np.ndarray:
         """The reset state in this env's frame: feed it back as ``reset(options={"state": ...})``."""

@@ -44,11 +44,27 @@ from gymnasium import spaces
 
 from eqenvs.groups import GroupElement
 
-__all__ = ["KINDS", "PIXELS", "Field", "Layout", "ObservationPart", "Symmetry"]
+__all__ = ["KINDS", "PIXELS", "Field", "Layout", "ObservationPart", "Symmetry", "plane_disk"]
 
 KINDS = ("point", "vector", "scalar", "angle")
 PIXELS = "pixels"
 """The observation part that is an RGB image of the scene (uint8, (H, W, 3))."""
+
+
+def plane_disk(action: Any, normal: Any = None) -> Any:
+    """A delta action as the env applies it: projected onto the plane orthogonal to ``normal`` (a unit
+    vector; None: no projection), then onto the unit disk/ball. Batched over leading axes; numpy or torch.
+
+    It is equivariant: ``plane_disk(R a, R n) = R plane_disk(a, n)`` for every rotation R, so a rotated
+    scene with a rotated table normal gets the rotated action. This is the one definition of the map: the
+    3D env applies it in its table frame, ``Symmetry.applied_action`` in any observation's frame, and the
+    world models, the planner and the datasets through that.
+    """
+    if normal is not None:
+        action = action - (action * normal).sum(-1)[..., None] * normal
+    squared = (action * action).sum(-1)[..., None]
+    norm = squared.sqrt() if hasattr(squared, "sqrt") else np.sqrt(squared)  # torch | numpy
+    return action / norm.clip(min=1.0)
 
 
 @dataclass(frozen=True)
@@ -203,6 +219,8 @@ class Symmetry:
             each key of a dict observation to its part. None (the default) means ``obs_layout``.
         obs_type: the env's name for its observation type ("state", "pixels_agent_pos", ...): a label for
             checkpoints and reports; ``observation`` alone defines the action.
+        action_plane: for delta actions, the vector field of ``obs_layout`` normal to the plane the env
+            projects actions onto (3D: "up", the table normal); None when no projection (2D).
     """
 
     group: type[GroupElement]
@@ -212,6 +230,7 @@ class Symmetry:
     observation: ObservationPart | Mapping[str, ObservationPart] | None = None
     obs_type: str = "state"
     notes: dict[str, str] = field(default_factory=dict)
+    action_plane: str | None = None
 
     def __post_init__(self) -> None:
         observation = self.obs_layout if self.observation is None else self.observation
@@ -224,6 +243,9 @@ class Symmetry:
         else:
             _check_part(observation, "observation")
         object.__setattr__(self, "observation", observation)
+        plane = self.action_plane
+        if plane is not None and (plane not in self.obs_layout or self.obs_layout[plane].kind != "vector"):
+            raise ValueError(f"action_plane: {plane!r} is not a vector field of {self.obs_layout}")
 
     @property
     def observation_parts(self) -> dict[str | None, ObservationPart]:
@@ -263,6 +285,16 @@ class Symmetry:
     def act_action(self, g: Any, action: Any) -> Any:
         """The action at ``g`` that does what ``action`` does at identity."""
         return self.action_layout.act(self.element(g, "g"), action, "action")
+
+    def applied_action(self, obs: Any, action: Any) -> Any:
+        """The delta action as the env applies it, in the frame of ``obs`` (a state vector, ``obs_layout``):
+        ``plane_disk(action, obs[action_plane])``. Batched: ``obs`` broadcasts against ``action``'s leading
+        axes; numpy or torch (the world models and the planner call it on tensors)."""
+        layout = self.action_layout
+        if len(layout) != 1 or layout.fields[0].kind != "vector":
+            raise ValueError(f"action: applied_action maps delta (vector) actions, this env's are {layout}")
+        normal = None if self.action_plane is None else obs[..., self.obs_layout[self.action_plane].slice]
+        return plane_disk(action, normal)
 
     def act_state(self, g: Any, state: Any, name: str = "state") -> Any:
         """A reset state (``reset(options={"state": ...})``) moved by ``g``."""

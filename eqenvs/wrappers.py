@@ -72,6 +72,8 @@ class Orient(gym.Wrapper, gym.utils.RecordConstructorArgs):
             self._render_view = None
             if PIXELS in parts.values():
                 symmetry.act_frame(g, np.zeros((16, 16, 3), np.uint8))  # raises unless g is a quarter turn
+        obs_camera = getattr(env.unwrapped, "obs_camera", None)  # 3D: pixel observations have their own camera
+        self._pixel_kwargs = {} if obs_camera is None else {"camera": obs_camera}
         self._default = g
         self._max_translation = float(np.linalg.norm(g.translation))
         obs_space, shift = env.observation_space, self._max_translation
@@ -110,7 +112,7 @@ class Orient(gym.Wrapper, gym.utils.RecordConstructorArgs):
     def _observe_part(self, key: str | None, part: Any, value: Any) -> Any:
         if part == PIXELS:
             if self._render_view is not None:  # re-drawn from g: sharp at any angle
-                return self._render_view(self._g, value.shape[0], False)
+                return self._render_view(self._g, value.shape[0], False, **self._pixel_kwargs)
             return self.symmetry.act_frame(self._g, value)
         a_t, b = self._obs_maps[key]
         return value @ a_t + b
@@ -160,12 +162,13 @@ class Orient(gym.Wrapper, gym.utils.RecordConstructorArgs):
         frame = self.env.render()
         return None if frame is None else self.symmetry.act_frame(self._g, frame)
 
-    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True) -> np.ndarray:
-        """The scene as seen from ``view`` composed with this wrapper's orientation."""
+    def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True, **kwargs: Any) -> np.ndarray:
+        """The scene as seen from ``view`` composed with this wrapper's orientation (``kwargs``: the env's own,
+        e.g. ``camera`` in 3D)."""
         if self._render_view is None:
             raise AttributeError("render_view: the wrapped env cannot draw arbitrary views")
         g = self._g if view is None else self.symmetry.element(view, "view") @ self._g
-        return self._render_view(g, size, overlay)
+        return self._render_view(g, size, overlay, **kwargs)
 
     def get_state(self) -> np.ndarray:
         """The wrapped env's reset state, expressed in this wrapper's frame."""

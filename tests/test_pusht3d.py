@@ -29,6 +29,7 @@ from eqenvs.pusht3d import (
     build_model,
 )
 from eqenvs.splits import get_split
+from eqenvs.symmetry import Symmetry
 from eqenvs.wrappers import Orient, SampleOrientation
 
 STEPS = 100
@@ -384,7 +385,7 @@ def test_pixel_observations_are_drawn_once_from_g():
     obs, _ = env.reset(seed=0)
     obs, *_ = env.step(np.array([0.5, 0.5, 0.0]))
     assert obs["pixels"].shape == (64, 64, 3) and obs["pixels"].dtype == np.uint8 and obs["pixels"].std() > 5
-    assert np.array_equal(obs["pixels"], env.unwrapped.scene.render_view(g, 64, False))
+    assert np.array_equal(obs["pixels"], env.unwrapped.scene.render_view(g, 64, False, camera="scene"))
     assert obs["state"].shape == (33,)
     physics = gym.make("EqPushT3D-v1", obs_type="pixels", obs_size=64, orientation=g, orientation_mode="physics")
     physics.reset(seed=0)
@@ -392,6 +393,26 @@ def test_pixel_observations_are_drawn_once_from_g():
     assert pixels.shape == (64, 64, 3) and np.abs(pixels.astype(int) - obs["pixels"]).mean() < 1.0
     # a scene wrapped by the user draws its own pixels
     assert PushT3DScene(obs_type="pixels", obs_size=48).reset(seed=0)[0].std() > 5
+
+
+def test_pixel_observations_see_the_task_on_every_rung():
+    """The default obs camera (the scene's) sees the table on every ladder rung; the world camera sees the
+    tilted labs edge-on or from below (what pixel observations were before), so its frames are nearly empty."""
+    from eqenvs.splits import orientations
+
+    def pixels(g, **kwargs):
+        env = gym.make("EqPushT3D-v1", obs_type="pixels", obs_size=48, orientation=g, **kwargs)
+        return env.reset(seed=3)[0]
+
+    coloured = lambda img: (np.ptp(img.astype(int), axis=-1) > 25).mean()  # noqa: E731  T, goal, pusher pixels
+    identity = pixels(np.eye(3))
+    assert coloured(identity) > 0.02  # measured 0.029 at 48 px
+    ladder = orientations("EqPushT3D-v1", "ladder")
+    for rung, elements in ladder.items():
+        for g in elements:
+            assert np.array_equal(pixels(g), identity), rung  # frame mode: the scene camera moves with the lab
+    world = [coloured(pixels(g, obs_camera="world")) for rung in ("SO3", "SE3") for g in ladder[rung]]
+    assert min(world) < 0.005, world  # measured 0.0 (edge-on), 0.0004, 0.0009, ...
 
 
 # --------------------------------------------------------------------------- bad inputs
@@ -500,3 +521,47 @@ def test_rollout_video_of_two_orientations(tmp_path):
         streams.append(frames)
     path = write_video(tmp_path / "pusht3d.mp4", mosaic(streams, labels=["identity", "tilted"]), fps=10)
     assert path.stat().st_size > 1000 and [p.name for p in tmp_path.iterdir()] == ["pusht3d.mp4"]
+
+
+# --------------------------------------------------------------------------- the one action map
+def test_the_action_map_is_one_equivariant_definition_used_by_the_env():
+    """``plane_disk``: onto the plane orthogonal to up, then the unit disk; equivariant; numpy = torch; and the
+    env's commanded target is the pusher plus 4 cm times ``Symmetry.applied_action`` of the observation."""
+    import torch
+
+    from eqenvs.symmetry import plane_disk
+
+    rng = np.random.default_rng(5)
+    actions = rng.normal(0, 1.2, (64, 3))
+    g = tilted(23, 0.0)
+    up = g.act_vectors(np.array([0.0, 0.0, 1.0]))
+    mapped = plane_disk(actions, up)
+    assert np.abs(mapped @ up).max() < 1e-15 and np.linalg.norm(mapped, axis=1).max() <= 1 + 1e-15
+    inside = np.linalg.norm(actions - (actions @ up)[:, None] * up, axis=1) <= 1
+    assert np.abs(mapped[inside] - (actions - (actions @ up)[:, None] * up)[inside]).max() < 1e-15
+    r = g.rotation
+    assert np.abs(plane_disk(actions @ r.T, r @ up) - mapped @ r.T).max() < 1e-15  # equivariant
+    assert np.abs(plane_disk(torch.tensor(actions), torch.tensor(up)).numpy() - mapped).max() < 1e-15  # torch too
+
+    env = gym.make("EqPushT3D-v1", orientation=g)
+    sym = env.unwrapped.symmetry
+    obs, _ = env.reset(seed=4)
+    scene, layout = env.unwrapped.scene, sym.obs_layout
+    for a in (np.array([0.3, -0.2, 0.9], np.float32), np.array([2.0, 1.5, -3.0], np.float32)):
+        applied = sym.applied_action(obs, a.astype(np.float64))
+        expected = g.inverse().act_points(obs[layout["pusher_pos"].slice] + 0.04 * applied)[:2]
+        obs, *_ = env.step(a)
+        assert np.abs(np.array(scene._target) - expected).max() < 1e-8  # float32 rounding of the action
+    with pytest.raises(ValueError, match="action_plane"):
+        Symmetry(sym.group, sym.obs_layout, sym.action_layout, action_plane="block_pos")
+
+
+def test_3d_datasets_store_the_action_as_applied():
+    from agents.data import collect
+
+    data = collect("EqPushT3D-v1", episodes=3, max_steps=8, seed=1)
+    layout = data.symmetry().obs_layout
+    up = data.obs[:, layout["up"].slice]
+    assert np.abs((data.action * up).sum(1)).max() < 1e-12  # no component along the table normal
+    assert np.linalg.norm(data.action, axis=1).max() <= 1 + 1e-12
+    assert (np.linalg.norm(data.action, axis=1) > 0.99).mean() > 0.3  # the scripted pusher saturates often
