@@ -8,6 +8,10 @@ conjugated by g: ``a = act_action(g, policy(act_obs(g^-1, obs)))`` — the data 
 seen from g, and the slice covers a quarter of block headings and push directions (the sidecar's
 histograms show it).
 
+Actions are stored as the env applied them (``Symmetry.applied_action``): in 3D the scripted action
+projected onto the table plane, then the unit disk, so a model never sees a component the env discarded;
+in 2D (no plane) the action as given, which lies in the Box and which the models bound by the same disk map.
+
 Files: ``<name>.npz`` holds the arrays and the metadata (env id and kwargs, split, seed, policy, counts,
 per-episode orientations as JSON group elements, histograms) as a JSON string; it is written atomically
 and loaded with ``allow_pickle=False``, and loading checks every shape and value against the env the
@@ -209,7 +213,8 @@ def collect(
             action = np.asarray(sym.act_action(g, policy.act(sym.act_obs(back, obs))), dtype=np.float32)
             next_obs, _, terminated, truncated, _ = env.step(action)
             inside_next = clearance is None or clearance() >= WALL_MARGIN_PX
-            for name, value in (("obs", obs), ("action", action), ("next_obs", next_obs), ("episode", e),
+            applied = action if sym.action_plane is None else sym.applied_action(obs, action.astype(np.float64))
+            for name, value in (("obs", obs), ("action", applied), ("next_obs", next_obs), ("episode", e),
                                 ("step", t), ("interior", inside and inside_next)):  # fmt: skip
                 rows[name].append(value)
             obs, inside = next_obs, inside_next

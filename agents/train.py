@@ -97,7 +97,9 @@ def loss_terms(model: WorldModel, obs: torch.Tensor, action: torch.Tensor, next_
     z = model.encode(obs)
     pred = model.predict(z, action)
     if model.kind == "explicit":
-        prediction = ((pred - next_obs) ** 2).sum(-1).mean()
+        weights = getattr(model, "loss_weights", None)  # per field: one over its mean squared change
+        squared = (pred - next_obs) ** 2
+        prediction = (squared if weights is None else squared * weights).sum(-1).mean()
         return {"loss": prediction, "prediction": prediction}
     with torch.no_grad():
         target = model.target(next_obs)

@@ -132,3 +132,36 @@ def test_bad_model_arguments():
         build_model("vn_latent", gym.make("EqPushT-v1", action_type="absolute").unwrapped.symmetry)
     with pytest.raises(ValueError, match="reference"):
         build_model("vn_latent", symmetry, reference="goal_dir")
+
+
+def test_wrong_widths_and_a_2d_checkpoint_on_the_3d_env_raise_clear_errors(tmp_path):
+    from agents.agents import make_agent
+    from agents.planning import MPCPlanner, default_cost
+
+    symmetry, model, obs, action = setup("EqPushT3D-v1", "vn_explicit")
+    with pytest.raises(ValueError, match=r"action: expected shape \(\.\.\., 3\) for vn_explicit on a 3D env"):
+        model(obs, action[:, :2])
+    with pytest.raises(ValueError, match=r"obs: expected shape \(\.\.\., 33\)"):
+        model(obs[:, :12], action)
+    with pytest.raises(ValueError, match=r"actions: expected shape \(B, H, 3\)"):
+        model.rollout(obs, action)
+    planner = MPCPlanner(model, default_cost(symmetry, "push"))
+    with pytest.raises(ValueError, match=r"obs: expected shape \(\.\.\., 33\)"):
+        planner.plan(np.zeros(12))
+    with pytest.raises(ValueError, match="trained on EqPushT-v0, not EqPushT3D-v1"):
+        make_agent("planner:vn_explicit-push2d", gym.make("EqPushT3D-v1"))
+
+
+def test_3d_explicit_models_normalise_their_fields_and_2d_checkpoints_stay_as_they_were():
+    """3D explicit models scale channels and changes per field (one scalar each: still equivariant, tested
+    above) and weigh the loss by one over each field's mean squared change; 2D models keep their old hyper."""
+    symmetry, model, obs, action = setup("EqPushT3D-v1", "vn_explicit")
+    assert model.hyper["normalise"] is True and "normalise" not in setup("EqPushT-v1", "vn_explicit")[1].hyper
+    assert MODEL_KINDS["mlp_explicit"](symmetry).hyper["normalise"] is True
+    nxt = obs.clone()
+    block = symmetry.obs_layout["block_pos"].slice
+    nxt[:, block] += 0.01
+    model.fit_normalisation(obs, action, nxt)
+    weights = model.loss_weights[block]
+    assert torch.allclose(weights, torch.full_like(weights, 1 / (3 * 0.01**2)))  # |change|^2 = 3 x 0.01^2
+    assert (model.loss_weights[symmetry.obs_layout["goal_pos"].slice] == 0).all()  # constants carry no loss

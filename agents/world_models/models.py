@@ -29,7 +29,7 @@ from torch import nn
 
 from agents.nn.vn import VNMLP, make_extrinsic, quarter_turns
 from eqenvs.groups import GroupElement
-from eqenvs.symmetry import Symmetry
+from eqenvs.symmetry import Symmetry, plane_disk
 
 __all__ = ["MODEL_KINDS", "MLPExplicitFM", "MLPLatentWM", "VNExplicitFM", "VNLatentWM", "WorldModel", "build_model"]
 
@@ -61,12 +61,6 @@ class ObsChannels:
         ref = obs[..., self.reference]
         parts = [obs[..., s] - ref for s in self.points] + [obs[..., s] for s in self.vectors]
         return torch.stack(parts, dim=-2)  # (..., C, d)
-
-
-def admissible(action: torch.Tensor) -> torch.Tensor:
-    """Delta actions as the env applies them: projected onto the unit disk/ball (an equivariant map)."""
-    norm = torch.sqrt((action * action).sum(-1, keepdim=True))
-    return action / torch.clamp(norm, min=1.0)
 
 
 def _dynamic_slices(symmetry: Symmetry) -> list[slice]:
@@ -109,7 +103,13 @@ class WorldModel(nn.Module, abc.ABC):
 
     @abc.abstractmethod
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        """The latent after ``action`` ``(B, A)`` from latent ``z``."""
+        """The latent after ``action`` ``(B, A)`` from latent ``z``.
+
+        The action goes through the env's own action map (``Symmetry.applied_action``: 3D projects onto the
+        table plane, then the disk). Explicit models apply it themselves (``z`` is the observation, which
+        holds the table's normal); a latent does not hold the normal, so latent models bound the action by
+        the unit ball alone and expect applied actions: the planner and the 3D datasets give them those.
+        """
 
     def target(self, obs: torch.Tensor) -> torch.Tensor:
         """The training target of ``obs`` (the EMA encoder's latent; the observation for explicit models)."""
@@ -120,10 +120,21 @@ class WorldModel(nn.Module, abc.ABC):
         """rho(g) on this model's latent."""
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        self.check_inputs(obs, action)
         return self.predict(self.encode(obs), action)
+
+    def check_inputs(self, obs: torch.Tensor | None = None, action: torch.Tensor | None = None) -> None:
+        """ValueError unless ``obs`` (..., D) and ``action`` (..., A) have this model's env's widths."""
+        for name, x, width in (("obs", obs, self.symmetry.obs_layout.size), ("action", action, self.action_dim)):
+            if x is not None and (x.ndim == 0 or x.shape[-1] != width):
+                raise ValueError(f"{name}: expected shape (..., {width}) for {self.name} on a {self.dim}D env "
+                                 f"({self.symmetry.group.__name__}), got {tuple(x.shape)}")
 
     def rollout(self, z: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """Latents after each of ``actions`` (B, H, A): (B, H, *latent)."""
+        if actions.ndim != 3:
+            raise ValueError(f"actions: expected shape (B, H, {self.action_dim}), got {tuple(actions.shape)}")
+        self.check_inputs(action=actions)
         out = []
         for t in range(actions.shape[1]):
             z = self.predict(z, actions[:, t])
@@ -224,7 +235,7 @@ class VNLatentWM(_LatentMixin, WorldModel):
         return self.target_encoder(self._vectors(self.channels(obs)))
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        inputs = torch.cat([z, admissible(action)[..., None, :]], dim=-2)  # (B, C + 1, d)
+        inputs = torch.cat([z, plane_disk(action)[..., None, :]], dim=-2)  # (B, C + 1, d); see WorldModel.predict
         return z + self.predictor(self._vectors(inputs))
 
     def act_latent(self, g: GroupElement, z: torch.Tensor) -> torch.Tensor:
@@ -286,7 +297,7 @@ class MLPLatentWM(_LatentMixin, WorldModel):
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         flat = z.flatten(-2)
-        return z + self.predictor(torch.cat([flat, admissible(action)], dim=-1)).unflatten(-1, self.latent_shape)
+        return z + self.predictor(torch.cat([flat, plane_disk(action)], dim=-1)).unflatten(-1, self.latent_shape)
 
     def act_latent(self, g: GroupElement, z: torch.Tensor) -> torch.Tensor:
         return g.act_vectors(z)
@@ -312,46 +323,105 @@ class _ExplicitMixin:
 
 
 class VNExplicitFM(_ExplicitMixin, WorldModel):
-    """Equivariant explicit forward model: the next typed state from the state, a small VN map."""
+    """Equivariant explicit forward model: the next typed state from the state, a small VN map.
+
+    ``normalise`` (default: on in 3D, off in 2D, where the shipped models predate it): every input channel
+    is divided by its RMS norm over the training data and every predicted change multiplied by its field's,
+    and the training loss weighs each field by one over its mean squared change (``loss_weights``). One
+    scalar per channel is rotation-invariant, so the model stays exactly equivariant. Without it, a 3D
+    model spends its capacity on the block's angular velocity (rad/s), whose changes are ~10^4 times the
+    block position's (m) in squared size, and predicts the block's motion poorly.
+    """
 
     kind, equivariant, name = "explicit", True, "vn_explicit"
 
-    def __init__(self, symmetry: Symmetry, hidden: int = 24, depth: int = 2, reference: str = "block_pos"):
-        super().__init__(symmetry, hidden=hidden, depth=depth, reference=reference)
+    def __init__(self, symmetry: Symmetry, hidden: int = 24, depth: int = 2, reference: str = "block_pos",
+                 normalise: bool | None = None):  # fmt: skip
+        normalise = symmetry.group.dim == 3 if normalise is None else bool(normalise)
+        super().__init__(symmetry, hidden=hidden, depth=depth, reference=reference, **_recorded(symmetry, normalise))
         self.channels = ObsChannels(symmetry, reference)
         self.dynamic = _dynamic_slices(symmetry)
         turns = 2 if self.dim == 2 else 1
         self.net = VNMLP(turns * (self.channels.channels + 1), hidden, len(self.dynamic), depth)
+        self.normalise = normalise
+        if normalise:
+            self.register_buffer("input_scale", torch.ones(self.channels.channels + 1, 1))
+            self.register_buffer("change_scale", torch.ones(len(self.dynamic), 1))
+            self.register_buffer("loss_weights", torch.ones(symmetry.obs_layout.size))
+
+    def fit_normalisation(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> None:
+        """Channel and change scales, and the loss weights, from training data (no-op unless ``normalise``)."""
+        if not self.normalise:
+            return
+        vectors = torch.cat([self.channels(obs), self.symmetry.applied_action(obs, action)[..., None, :]], dim=-2)
+        self.input_scale.copy_(_rms_norm(vectors)[:, None])
+        changes = torch.stack([(next_obs - obs)[:, s] for s in self.dynamic], dim=-2)
+        self.change_scale.copy_(_rms_norm(changes)[:, None])
+        self.loss_weights.copy_(_field_weights(self.symmetry, self.dynamic, self.change_scale[:, 0]))
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        vectors = torch.cat([self.channels(z), admissible(action)[..., None, :]], dim=-2)
+        vectors = torch.cat([self.channels(z), self.symmetry.applied_action(z, action)[..., None, :]], dim=-2)
+        if self.normalise:
+            vectors = vectors / self.input_scale
         if self.dim == 2:
             vectors = quarter_turns(vectors)
-        return self._apply_change(z, self.net(vectors))  # point fields move by an equivariant vector
+        change = self.net(vectors)
+        if self.normalise:
+            change = change * self.change_scale
+        return self._apply_change(z, change)  # point fields move by an equivariant vector
 
 
 class MLPExplicitFM(_ExplicitMixin, WorldModel):
-    """Plain explicit forward model: an MLP from (state, action) to the change of the non-constant fields."""
+    """Plain explicit forward model: an MLP from (state, action) to the change of the non-constant fields.
+
+    ``normalise`` (default: on in 3D): the training loss weighs each field by one over its mean squared
+    change, as the VN model's does (its inputs and outputs are always standardised).
+    """
 
     kind, equivariant, name = "explicit", False, "mlp_explicit"
 
-    def __init__(self, symmetry: Symmetry, hidden: int = 192, depth: int = 3):
-        super().__init__(symmetry, hidden=hidden, depth=depth)
+    def __init__(self, symmetry: Symmetry, hidden: int = 192, depth: int = 3, normalise: bool | None = None):
+        normalise = symmetry.group.dim == 3 if normalise is None else bool(normalise)
+        super().__init__(symmetry, hidden=hidden, depth=depth, **_recorded(symmetry, normalise))
         self.dynamic = _dynamic_slices(symmetry)
         outputs = len(self.dynamic) * self.dim
         self.inputs = _Standardise(symmetry.obs_layout.size + self.action_dim)
         self.register_buffer("change_scale", torch.ones(outputs))
         self.net = _mlp(symmetry.obs_layout.size + self.action_dim, hidden, outputs, depth)
+        self.normalise = normalise
+        if normalise:
+            self.register_buffer("loss_weights", torch.ones(symmetry.obs_layout.size))
 
     def fit_normalisation(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> None:
         """Set the input standardisation and the scale of the predicted changes from training data."""
-        self.inputs.fit(torch.cat([obs, admissible(action)], dim=-1))
+        self.inputs.fit(torch.cat([obs, self.symmetry.applied_action(obs, action)], dim=-1))
         change = torch.cat([(next_obs - obs)[:, s] for s in self.dynamic], dim=-1)
         self.change_scale.copy_(change.std(0).clamp(min=1e-6))
+        if self.normalise:
+            per_field = torch.stack([(next_obs - obs)[:, s] for s in self.dynamic], dim=-2)
+            self.loss_weights.copy_(_field_weights(self.symmetry, self.dynamic, _rms_norm(per_field)))
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        change = self.net(self.inputs(torch.cat([z, admissible(action)], dim=-1))) * self.change_scale
+        change = self.net(self.inputs(torch.cat([z, self.symmetry.applied_action(z, action)], dim=-1))) * self.change_scale
         return self._apply_change(z, change.unflatten(-1, (len(self.dynamic), self.dim)))
+
+
+def _recorded(symmetry: Symmetry, normalise: bool) -> dict[str, bool]:
+    """``normalise`` as saved in checkpoints: always in 3D; in 2D only when on (2D checkpoints predate it)."""
+    return {"normalise": normalise} if normalise or symmetry.group.dim != 2 else {}
+
+
+def _rms_norm(vectors: torch.Tensor) -> torch.Tensor:
+    """Per channel of (N, C, d): the root mean square of the vectors' norms (floored at 1e-6)."""
+    return torch.sqrt((vectors * vectors).sum(-1).mean(0)).clamp(min=1e-6)
+
+
+def _field_weights(symmetry: Symmetry, dynamic: list[slice], scales: torch.Tensor) -> torch.Tensor:
+    """Per observation entry: one over its field's mean squared change (dynamic fields), 0 for constants."""
+    weights = torch.zeros(symmetry.obs_layout.size, dtype=scales.dtype, device=scales.device)
+    for s, scale in zip(dynamic, scales, strict=True):
+        weights[s] = 1.0 / (scale * scale)
+    return weights
 
 
 MODEL_KINDS: dict[str, type[WorldModel]] = {
