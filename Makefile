@@ -56,10 +56,11 @@ paper: setup
 # make -j2 results). The world models are the shipped reference models (agents/pretrained: seed 0 of
 # `make report`'s full preset, rebuilt by `make pretrained`)
 EQB := $(BIN)/python -m agents bench --max-steps 60
+EQB3 := $(BIN)/python -m agents bench --max-steps 100 --workers 2
 LADDER := --env EqPushT3D-v1 --orientations ladder --per-split 1 --tasks 16 --videos 0
 RESULTS := push_vn_eq64 push_mlp_plain push_vn_eq32 push_vnlatent_eq64 push_vn_plain push_scripted push_ppo1m \
-	pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_vn_eq64_h10 3d_vn_eq64 \
-	3d_mlp_plain_h10 3d_vn_eq64_h10_physics 3d_scripted
+	pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_push_vn_eq64 3d_push_vn_eq64_physics \
+	3d_pose_vn_eq64 3d_pose_vn_eq64_physics 3d_push_mlp_plain 3d_pose_mlp_plain 3d_push_scripted
 results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_% pusht_%,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter 3d_%,$(RESULTS)))
@@ -89,16 +90,23 @@ runs/bench/pusht_scripted/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pusht"}' --agent scripted --label "scripted pusher" --tasks 8 --videos 0 --out $(@D)
 runs/bench/pusht_random/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pusht"}' --agent random --label "random" --tasks 8 --videos 0 --out $(@D)
-runs/bench/3d_vn_eq64_h10/summary.json: | setup
-	$(EQB) $(LADDER) --agent planner:vn_explicit-push3d,dtype=float64,horizon=10 --label "VN explicit + eq planner fp64 H10" --out $(@D)
-runs/bench/3d_vn_eq64/summary.json: | setup
-	$(EQB) $(LADDER) --agent planner:vn_explicit-push3d,dtype=float64 --label "VN explicit + eq planner fp64" --out $(@D)
-runs/bench/3d_mlp_plain_h10/summary.json: | setup
-	$(EQB) $(LADDER) --agent planner:mlp_explicit-push3d,equivariant=false,horizon=10 --label "MLP explicit + plain planner H10" --out $(@D)
-runs/bench/3d_vn_eq64_h10_physics/summary.json: | setup
-	$(EQB) $(LADDER) --env-kwargs '{"orientation_mode": "physics"}' --agent planner:vn_explicit-push3d,dtype=float64,horizon=10 --label "VN explicit + eq planner fp64 H10" --out $(@D)
-runs/bench/3d_scripted/summary.json: | setup
-	$(EQB) $(LADDER) --agent scripted --label "scripted pusher" --out $(@D)
+# 3D (issue 12): the shipped 3D models, 100-step episodes, push and pose, frame and physics mode; the planner's
+# 3D settings (horizon 10, sharper MPPI weights, wider first samples) are in PLAN3D
+PLAN3D := horizon=10,temperature=0.3,init_std=1.0
+runs/bench/3d_push_vn_eq64/summary.json: | setup
+	$(EQB3) $(LADDER) --agent planner:vn_explicit-push3d,dtype=float64,$(PLAN3D) --label "VN explicit + eq planner fp64" --out $(@D)
+runs/bench/3d_push_vn_eq64_physics/summary.json: | setup
+	$(EQB3) $(LADDER) --env-kwargs '{"orientation_mode": "physics"}' --agent planner:vn_explicit-push3d,dtype=float64,$(PLAN3D) --label "VN explicit + eq planner fp64" --out $(@D)
+runs/bench/3d_pose_vn_eq64/summary.json: | setup
+	$(EQB3) $(LADDER) --env-kwargs '{"task": "pose"}' --agent planner:vn_explicit-push3d,dtype=float64,$(PLAN3D) --label "VN explicit + eq planner fp64" --out $(@D)
+runs/bench/3d_pose_vn_eq64_physics/summary.json: | setup
+	$(EQB3) $(LADDER) --env-kwargs '{"task": "pose", "orientation_mode": "physics"}' --agent planner:vn_explicit-push3d,dtype=float64,$(PLAN3D) --label "VN explicit + eq planner fp64" --out $(@D)
+runs/bench/3d_push_mlp_plain/summary.json: | setup
+	$(EQB3) $(LADDER) --agent planner:mlp_explicit-push3d,equivariant=false,$(PLAN3D) --label "MLP explicit + plain planner" --out $(@D)
+runs/bench/3d_pose_mlp_plain/summary.json: | setup
+	$(EQB3) $(LADDER) --env-kwargs '{"task": "pose"}' --agent planner:mlp_explicit-push3d,equivariant=false,$(PLAN3D) --label "MLP explicit + plain planner" --out $(@D)
+runs/bench/3d_push_scripted/summary.json: | setup
+	$(EQB3) $(LADDER) --agent scripted --label "scripted pusher" --out $(@D)
 
 # the model-free agents (README: model-free agents): PPO and SAC on push, plain (MLP, the slice) x 5 seeds,
 # augmented (MLP, the full orbit) and equivariant (VN policy, the slice), PPO's three and plain SAC on pose; each is

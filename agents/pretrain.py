@@ -65,12 +65,26 @@ def pretrain(config: PretrainConfig, log=print) -> list[dict[str, Any]]:
         records.append(record)
         log(f"{name}: {record['parameters']:,} parameters, seen relMSE {record['seen_relmse']:.4f}, "
             f"OOD x{record['ood_factor']:.2f}, {seconds:.0f} s; wrote {path}")  # fmt: skip
-    with atomic_path(out / "README.md") as tmp:
-        tmp.write_text(_readme(records, config))
+    readme = out / "README.md"
+    kept = _kept_rows(readme, {r["name"] for r in records})
+    with atomic_path(readme) as tmp:
+        tmp.write_text(_readme(records, config, kept))
     return records
 
 
-def _readme(records: list[dict[str, Any]], config: PretrainConfig) -> str:
+def _kept_rows(readme: Path, rebuilt: set[str]) -> dict[str, str]:
+    """The table rows of an existing README for the models this run did not rebuild (``--models`` a subset)."""
+    if not readme.is_file():
+        return {}
+    rows = {}
+    for line in readme.read_text().splitlines():
+        name = line.split("`")[1] if line.startswith("| `") else None
+        if name in REFERENCE_MODELS and name not in rebuilt:
+            rows[name] = line
+    return rows
+
+
+def _readme(records: list[dict[str, Any]], config: PretrainConfig, kept: dict[str, str] | None = None) -> str:
     lines = [
         "# Reference world models",
         "",
@@ -83,10 +97,12 @@ def _readme(records: list[dict[str, Any]], config: PretrainConfig) -> str:
         "| name | env | model | parameters | file | seen relMSE | OOD factor | Delta_eq fp32 | command |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    rows = dict(kept or {})
     for r in records:
-        lines.append(
+        rows[r["name"]] = (
             f"| `{r['name']}` | {r['env']} | {r['model']} | {r['parameters']:,} | {r['bytes'] / 1e3:.0f} kB | "
             f"{r['seen_relmse']:.4f} | {r['ood_factor']:.2f} | {r['delta_eq_float32']:.1e} | `{r['command']}` |"
         )
+    lines += [rows[name] for name in REFERENCE_MODELS if name in rows]
     lines += ["", "relMSE and OOD factor: `python -m agents evaluate` on the held-out episodes (see the main README)."]
     return "\n".join(lines) + "\n"
