@@ -115,11 +115,16 @@ def _rel_mse(model: WorldModel, obs: np.ndarray, action: np.ndarray, next_obs: n
     denominator = float(((target - current) ** 2).sum())
     if denominator == 0.0:  # a collapsed latent: every target is the same point, so the ratio is undefined
         denominator = math.nan
+    out: dict[str, Any] = {"relmse": float(error.sum()) / denominator}
     if model.kind == "explicit":
-        parts = {f.name: float(error[:, f.slice].sum()) / denominator for f in model.symmetry.obs_layout}
+        fields = [f for f in model.symmetry.obs_layout if not f.constant]
+        out["per_component"] = {f.name: float(error[:, f.slice].sum()) / denominator for f in model.symmetry.obs_layout}
+        # each field's error over its own change: what the relMSE, dominated by the largest changes, hides
+        out["per_field"] = {f.name: float(error[:, f.slice].sum()) / float(((target - current)[:, f.slice] ** 2).sum())
+                            for f in fields if float(((target - current)[:, f.slice] ** 2).sum()) > 0}  # fmt: skip
     else:
-        parts = {f"channel {c}": float(error[:, c].sum()) / denominator for c in range(error.shape[1])}
-    return {"relmse": float(error.sum()) / denominator, "per_component": parts}
+        out["per_component"] = {f"channel {c}": float(error[:, c].sum()) / denominator for c in range(error.shape[1])}
+    return out
 
 
 def _rollout(model: WorldModel, obs: np.ndarray, actions: np.ndarray) -> torch.Tensor:
@@ -300,6 +305,7 @@ def evaluate_model(model: WorldModel, test: Transitions, seed: int = 0, bins: li
         "ood_factor": worst["relmse"] / seen_relmse,
         "flatness_max_over_min": max(b["relmse"] for b in per_bin) / min(b["relmse"] for b in per_bin),
         "per_component_seen": seen["per_component"],
+        **({"per_field_seen": seen["per_field"]} if "per_field" in seen else {}),
         "delta_eq": delta_eq(model, test, seed),
         "rollout": {
             "float32": _rollout_metrics(model32, test, elements, bins),  # the relMSE OOD factor: float32 only

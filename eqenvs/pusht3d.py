@@ -679,7 +679,7 @@ class EqPushT3DEnv(OrientedEnv):
     | `reward_type`      | `None`    | `"penalty"` or `"dense"` (see Rewards); None: the version's default     |
     | `render_mode`      | `None`    | `"rgb_array"`, or `"human"` (a pygame window at `render_fps` = 10)      |
     | `camera`           | `"world"` | rendered frames (videos): `"world"` (fixed: sees the lab move) or `"scene"` |
-    | `obs_camera`       | `"scene"` | pixel observations: `"scene"` (attached to the lab: the task seen the same way on every rung) or `"world"` (edge-on or from below on the SO3/SE3 rungs) |
+    | `obs_camera`       | `"scene"` | pixel observations: `"scene"` (the task as seen on every rung) or `"world"` |
     | `obs_size`         | `96`      | side of pixel observations in px (an integer from 16 to 1024)           |
     | `render_size`      | `256`     | side of rendered frames in px (an integer from 16 to 1024)              |
 

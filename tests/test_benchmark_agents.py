@@ -294,3 +294,21 @@ def test_bad_benchmark_inputs_are_refused_before_anything_is_written(tmp_path, c
         with pytest.raises(SystemExit) as exit_:
             bench.main(["--env-kwargs", flag, "--out", str(tmp_path / "x")])
         assert exit_.value.code == 2 and fault in capsys.readouterr().err.replace("\n", " ").replace("│", "")
+
+
+def test_the_shipped_3d_agent_is_exact_on_every_rung_and_the_mlp_is_not(tmp_path):
+    """The SE(3) ladder with the shipped 3D models: per-rung success and its gap paired by task (``splits``);
+    the VN agent's closed loop is the same on every rung (frame mode), the MLP + plain planner's is not."""
+    plan = "horizon=6,samples=64,iterations=3,temperature=0.3,init_std=1.0"
+    common = {"env": "EqPushT3D-v1", "orientations": "ladder", "per_split": 1, "tasks": 2, "max_steps": 8}
+    vn = bench.run_benchmark(config(tmp_path / "vn", f"planner:vn_explicit-push3d,dtype=float64,{plan}", **common),
+                             progress=False)  # fmt: skip
+    assert list(vn["splits"]) == ["C4", "SO2", "SE2", "SO3", "SE3"]
+    assert all(s["difference"]["mean"] == 0 and s["max_abs"] == 0 for s in vn["splits"].values())
+    assert vn["exactness"]["max_residual"] < 1e-12
+    assert all(v == 0 for v in vn["exactness"]["max_abs_paired_difference"].values())
+    mlp = bench.run_benchmark(config(tmp_path / "mlp", f"planner:mlp_explicit-push3d,equivariant=false,{plan}",
+                                     **common), progress=False)  # fmt: skip
+    assert mlp["exactness"]["max_residual"] > 0.1
+    assert mlp["exactness"]["max_abs_paired_difference"]["pos_error"] > 1e-3  # metres: different outcomes
+    assert "per split" in bench.format_summary(mlp)

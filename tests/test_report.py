@@ -39,6 +39,13 @@ def test_vn_relmse_is_flat_across_bins_and_the_mlp_is_not(data2d):
     assert mlp["delta_eq"]["float64"] > 1e-3
     assert set(vn["rollout"]["float64"]) <= {str(h) for h in HORIZONS} and "1" in vn["rollout"]["float64"]
     assert set(vn["per_component_seen"]) == {f.name for f in data2d.symmetry().obs_layout}
+    # per field, the error over that field's own change (a field's share of the total is at most that)
+    layout = data2d.symmetry().obs_layout
+    own = vn["per_field_seen"]
+    assert set(own) <= {f.name for f in layout if not f.constant} and "block_pos" in own
+    for name, share in vn["per_component_seen"].items():
+        if name in own:
+            assert share <= own[name] * (1 + 1e-9)  # a share of the total change is at most the field's own
 
 
 def test_3d_bins_are_the_ladder_rungs():

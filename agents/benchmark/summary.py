@@ -122,6 +122,16 @@ def summarise(rows: list[dict], targets: list[Target], config: BenchConfig, unit
             "task": complete, "seen_success": seen_success.tolist(), "heldout_success": held_success.tolist(),
             "seen_error": seen_error.tolist(), "heldout_error": held_error.tolist(),
         }  # fmt: skip
+        # per split (e.g. each rung of the SE(3) ladder): its success pooled over its orientations, per task,
+        # against the reference orientation's, paired by task
+        summary["splits"] = {}
+        for split in dict.fromkeys(t.split for t in targets if t.name in heldout):
+            members = [t.name for t in targets if t.split == split and t.name in heldout]
+            pooled = _pooled(tables["success"], members, complete)
+            ref = np.array([tables["success"][reference][k] for k in complete], dtype=float)
+            summary["splits"][split] = {"orientations": members,
+                                        "success": stats.proportion_of_means(pooled).to_json(),
+                                        **_paired(ref, pooled, binary=True)}  # fmt: skip
         present = [n for n in heldout if n in per and per[n]["pos_error"]["mean"] is not None]
         if present:
             worst = max(present, key=lambda n: per[n]["pos_error"]["mean"])

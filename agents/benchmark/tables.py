@@ -59,6 +59,14 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"final error {unit}: held-out {_est(error['heldout'], '.4g')} vs seen {_est(error['seen'], '.4g')}, "
             f"difference {_est(error['difference'], '.4g', signed=True)}; OOD factor {_num(error['ood_factor'], '.3g')}"
         )
+    splits = summary.get("splits") or {}
+    if len(splits) > 1:  # e.g. the rungs of the SE(3) ladder
+        lines.append(
+            f"per split, success and its difference to {summary['reference']} (paired by task): "
+            + "; ".join(
+                f"{name} {_est(s['success'])} {_est(s['difference'], signed=True)}" for name, s in splits.items()
+            )
+        )
     worst = summary.get("worst_heldout")
     if worst:
         lines.append(

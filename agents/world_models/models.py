@@ -127,8 +127,10 @@ class WorldModel(nn.Module, abc.ABC):
         """ValueError unless ``obs`` (..., D) and ``action`` (..., A) have this model's env's widths."""
         for name, x, width in (("obs", obs, self.symmetry.obs_layout.size), ("action", action, self.action_dim)):
             if x is not None and (x.ndim == 0 or x.shape[-1] != width):
-                raise ValueError(f"{name}: expected shape (..., {width}) for {self.name} on a {self.dim}D env "
-                                 f"({self.symmetry.group.__name__}), got {tuple(x.shape)}")
+                raise ValueError(
+                    f"{name}: expected shape (..., {width}) for {self.name} on a {self.dim}D env "
+                    f"({self.symmetry.group.__name__}), got {tuple(x.shape)}"
+                )
 
     def rollout(self, z: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """Latents after each of ``actions`` (B, H, A): (B, H, *latent)."""
@@ -402,7 +404,8 @@ class MLPExplicitFM(_ExplicitMixin, WorldModel):
             self.loss_weights.copy_(_field_weights(self.symmetry, self.dynamic, _rms_norm(per_field)))
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        change = self.net(self.inputs(torch.cat([z, self.symmetry.applied_action(z, action)], dim=-1))) * self.change_scale
+        inputs = torch.cat([z, self.symmetry.applied_action(z, action)], dim=-1)
+        change = self.net(self.inputs(inputs)) * self.change_scale
         return self._apply_change(z, change.unflatten(-1, (len(self.dynamic), self.dim)))
 
 
