@@ -5,7 +5,8 @@ spec                                   agent
 =====================================  =====================================================================
 ``planner:<checkpoint>[,k=v...]``      a world model + MPC planner; the checkpoint is a .pt file or the
                                        name of a shipped reference model (``agents.pretrained``); ``k=v``:
-                                       PlannerConfig fields, plus ``dtype=float64``, ``compile=true`` and
+                                       PlannerConfig fields (3D: ``PLANNER_DEFAULTS_3D`` first), plus
+                                       ``dtype=float64``, ``compile=true`` and
                                        ``device=cuda``; booleans are true/false (1/0, yes/no, on/off)
 ``sb3:<algo>:<model.zip>[,dtype=float64]``
                                        a stable-baselines3 model (``algo``: ppo, sac, ...), deterministic;
@@ -37,7 +38,7 @@ import numpy as np
 import torch
 
 from agents.config import parse_bool
-from agents.planning import MPCPlanner, PlannerConfig, default_cost
+from agents.planning import MPCPlanner, PlannerConfig, default_cost, default_planner_config
 
 __all__ = [
     "Agent",
@@ -191,7 +192,8 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
     if compile_model:
         model.rollout = torch.compile(model.rollout, dynamic=False)  # shape-specialised, fused kernels
     task = env.unwrapped.task
-    return PlannerAgent(MPCPlanner(model, default_cost(model.symmetry, task), PlannerConfig(**overrides)), label)
+    config = default_planner_config(model.symmetry, **overrides)  # 3D: the tuned horizon, temperature, init_std
+    return PlannerAgent(MPCPlanner(model, default_cost(model.symmetry, task), config), label)
 
 
 def _parse_option(key: str, value: str, kind: str) -> Any:

@@ -312,3 +312,14 @@ def test_the_shipped_3d_agent_is_exact_on_every_rung_and_the_mlp_is_not(tmp_path
     assert mlp["exactness"]["max_residual"] > 0.1
     assert mlp["exactness"]["max_abs_paired_difference"]["pos_error"] > 1e-3  # metres: different outcomes
     assert "per split" in bench.format_summary(mlp)
+
+
+def test_3d_planners_start_from_the_tuned_defaults():
+    from agents.planning import PLANNER_DEFAULTS_3D, PlannerConfig
+
+    config = make_agent("planner:vn_explicit-push3d", gym.make("EqPushT3D-v1")).planner.config
+    assert (
+        (config.horizon, config.temperature, config.init_std) == (10, 0.3, 1.0) == tuple(PLANNER_DEFAULTS_3D.values())
+    )
+    assert make_agent("planner:vn_explicit-push3d,horizon=4", gym.make("EqPushT3D-v1")).planner.config.horizon == 4
+    assert make_agent("planner:vn_explicit-push2d", gym.make("EqPushT-v1")).planner.config == PlannerConfig()
