@@ -800,6 +800,8 @@ def run_paper(config: PaperConfig, log=None) -> dict[str, Any]:
     this_run: dict[str, float] = {}
     results: dict[str, Any] = {}
     for part in parts:
+        if not (out / part).exists():  # nothing to resume: the part's time starts again (its folder was removed)
+            timings.pop(part, None)
         t0 = time.perf_counter()
         log(f"paper: {part}")
         if part.startswith("report"):

@@ -4,6 +4,7 @@ table to paper.json, paper.md and the README block, and a second run reuses ever
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -61,3 +62,8 @@ def test_a_tiny_run_writes_the_table_and_a_second_run_reuses_every_part(tmp_path
     assert second["claims"] == first["claims"] and second["parts_seconds"] == first["parts_seconds"]
     rewritten = {"paper.json", "paper.md"}
     assert all(files[p] == p.stat().st_mtime_ns for p in files if p.name not in rewritten)
+    # a part whose folder is removed is made again, and its recorded time is this run's, not a sum with the last
+    shutil.rmtree(tmp_path / "paper" / "train")
+    third = paper.run_paper(config, log=lambda _: None)
+    assert third["claims"] == first["claims"]  # same seeds, same figures
+    assert third["parts_seconds"]["train"] <= third["seconds_this_run"]
