@@ -57,7 +57,7 @@ paper: setup
 # `make report`'s full preset, rebuilt by `make pretrained`)
 EQB := $(BIN)/python -m agents bench --max-steps 60
 EQB3 := $(BIN)/python -m agents bench --max-steps 100 --workers 2
-LADDER := --env EqPushT3D-v1 --orientations ladder --per-split 1 --tasks 16 --videos 0
+LADDER := --env EqPushT3D-v1 --orientations ladder --per-split 1 --tasks 32 --videos 0
 RESULTS := push_vn_eq64 push_mlp_plain push_vn_eq32 push_vnlatent_eq64 push_vn_plain push_scripted push_ppo1m \
 	pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_push_vn_eq64 3d_push_vn_eq64_physics \
 	3d_pose_vn_eq64 3d_pose_vn_eq64_physics 3d_push_mlp_plain 3d_pose_mlp_plain 3d_push_scripted
