@@ -111,17 +111,18 @@ def _tensor(a: np.ndarray, like: WorldModel) -> torch.Tensor:
 def _rel_mse(model: WorldModel, obs: np.ndarray, action: np.ndarray, next_obs: np.ndarray) -> dict[str, Any]:
     o, a, o2 = _tensor(obs, model), _tensor(action, model), _tensor(next_obs, model)
     pred, target, current = model(o, a), model.target(o2), model.target(o)
-    error = (pred - target) ** 2
-    denominator = float(((target - current) ** 2).sum())
+    error, delta = (pred - target) ** 2, target - current
+    denominator = float((delta**2).sum())
     if denominator == 0.0:  # a collapsed latent: every target is the same point, so the ratio is undefined
         denominator = math.nan
     out: dict[str, Any] = {"relmse": float(error.sum()) / denominator}
     if model.kind == "explicit":
-        fields = [f for f in model.symmetry.obs_layout if not f.constant]
-        out["per_component"] = {f.name: float(error[:, f.slice].sum()) / denominator for f in model.symmetry.obs_layout}
+        layout = model.symmetry.obs_layout
+        out["per_component"] = {f.name: float(error[:, f.slice].sum()) / denominator for f in layout}
         # each field's error over its own change: what the relMSE, dominated by the largest changes, hides
-        out["per_field"] = {f.name: float(error[:, f.slice].sum()) / float(((target - current)[:, f.slice] ** 2).sum())
-                            for f in fields if float(((target - current)[:, f.slice] ** 2).sum()) > 0}  # fmt: skip
+        fields = [f for f in layout if not f.constant]
+        own = {f.name: (float(error[:, f.slice].sum()), float((delta[:, f.slice] ** 2).sum())) for f in fields}
+        out["per_field"] = {name: e / c for name, (e, c) in own.items() if c > 0}
     else:
         out["per_component"] = {f"channel {c}": float(error[:, c].sum()) / denominator for c in range(error.shape[1])}
     return out

@@ -316,6 +316,17 @@ class _ExplicitMixin:
     def act_latent(self, g: GroupElement, z: torch.Tensor) -> torch.Tensor:
         return self.symmetry.obs_layout.act(g, z, "z")
 
+    def _field_changes(self, obs: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:
+        """The change of every non-constant field, (N, n_dynamic, d)."""
+        return torch.stack([(next_obs - obs)[:, s] for s in self.dynamic], dim=-2)
+
+    def _fit_loss_weights(self, change_rms: torch.Tensor) -> None:
+        """``loss_weights``: per observation entry, one over its field's mean squared change; 0 for constants."""
+        weights = torch.zeros_like(self.loss_weights)
+        for s, scale in zip(self.dynamic, change_rms, strict=True):
+            weights[s] = 1.0 / (scale * scale)
+        self.loss_weights.copy_(weights)
+
     def _apply_change(self, obs: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
         """``obs`` with ``change`` (..., n_dynamic, d) added to its non-constant fields."""
         out = obs.clone()
@@ -339,8 +350,8 @@ class VNExplicitFM(_ExplicitMixin, WorldModel):
 
     def __init__(self, symmetry: Symmetry, hidden: int = 24, depth: int = 2, reference: str = "block_pos",
                  normalise: bool | None = None):  # fmt: skip
-        normalise = symmetry.group.dim == 3 if normalise is None else bool(normalise)
-        super().__init__(symmetry, hidden=hidden, depth=depth, reference=reference, **_recorded(symmetry, normalise))
+        normalise, recorded = _normalise_option(symmetry, normalise)
+        super().__init__(symmetry, hidden=hidden, depth=depth, reference=reference, **recorded)
         self.channels = ObsChannels(symmetry, reference)
         self.dynamic = _dynamic_slices(symmetry)
         turns = 2 if self.dim == 2 else 1
@@ -357,9 +368,8 @@ class VNExplicitFM(_ExplicitMixin, WorldModel):
             return
         vectors = torch.cat([self.channels(obs), self.symmetry.applied_action(obs, action)[..., None, :]], dim=-2)
         self.input_scale.copy_(_rms_norm(vectors)[:, None])
-        changes = torch.stack([(next_obs - obs)[:, s] for s in self.dynamic], dim=-2)
-        self.change_scale.copy_(_rms_norm(changes)[:, None])
-        self.loss_weights.copy_(_field_weights(self.symmetry, self.dynamic, self.change_scale[:, 0]))
+        self.change_scale.copy_(_rms_norm(self._field_changes(obs, next_obs))[:, None])
+        self._fit_loss_weights(self.change_scale[:, 0])
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         vectors = torch.cat([self.channels(z), self.symmetry.applied_action(z, action)[..., None, :]], dim=-2)
@@ -383,8 +393,8 @@ class MLPExplicitFM(_ExplicitMixin, WorldModel):
     kind, equivariant, name = "explicit", False, "mlp_explicit"
 
     def __init__(self, symmetry: Symmetry, hidden: int = 192, depth: int = 3, normalise: bool | None = None):
-        normalise = symmetry.group.dim == 3 if normalise is None else bool(normalise)
-        super().__init__(symmetry, hidden=hidden, depth=depth, **_recorded(symmetry, normalise))
+        normalise, recorded = _normalise_option(symmetry, normalise)
+        super().__init__(symmetry, hidden=hidden, depth=depth, **recorded)
         self.dynamic = _dynamic_slices(symmetry)
         outputs = len(self.dynamic) * self.dim
         self.inputs = _Standardise(symmetry.obs_layout.size + self.action_dim)
@@ -400,8 +410,7 @@ class MLPExplicitFM(_ExplicitMixin, WorldModel):
         change = torch.cat([(next_obs - obs)[:, s] for s in self.dynamic], dim=-1)
         self.change_scale.copy_(change.std(0).clamp(min=1e-6))
         if self.normalise:
-            per_field = torch.stack([(next_obs - obs)[:, s] for s in self.dynamic], dim=-2)
-            self.loss_weights.copy_(_field_weights(self.symmetry, self.dynamic, _rms_norm(per_field)))
+            self._fit_loss_weights(_rms_norm(self._field_changes(obs, next_obs)))
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         inputs = torch.cat([z, self.symmetry.applied_action(z, action)], dim=-1)
@@ -409,22 +418,16 @@ class MLPExplicitFM(_ExplicitMixin, WorldModel):
         return self._apply_change(z, change.unflatten(-1, (len(self.dynamic), self.dim)))
 
 
-def _recorded(symmetry: Symmetry, normalise: bool) -> dict[str, bool]:
-    """``normalise`` as saved in checkpoints: always in 3D; in 2D only when on (2D checkpoints predate it)."""
-    return {"normalise": normalise} if normalise or symmetry.group.dim != 2 else {}
+def _normalise_option(symmetry: Symmetry, normalise: bool | None) -> tuple[bool, dict[str, bool]]:
+    """The explicit models' ``normalise`` (None: on in 3D, off in 2D) and the hyper entry checkpoints record:
+    always in 3D; in 2D only when on (the shipped 2D checkpoints predate it)."""
+    normalise = symmetry.group.dim == 3 if normalise is None else bool(normalise)
+    return normalise, ({"normalise": normalise} if normalise or symmetry.group.dim != 2 else {})
 
 
 def _rms_norm(vectors: torch.Tensor) -> torch.Tensor:
     """Per channel of (N, C, d): the root mean square of the vectors' norms (floored at 1e-6)."""
     return torch.sqrt((vectors * vectors).sum(-1).mean(0)).clamp(min=1e-6)
-
-
-def _field_weights(symmetry: Symmetry, dynamic: list[slice], scales: torch.Tensor) -> torch.Tensor:
-    """Per observation entry: one over its field's mean squared change (dynamic fields), 0 for constants."""
-    weights = torch.zeros(symmetry.obs_layout.size, dtype=scales.dtype, device=scales.device)
-    for s, scale in zip(dynamic, scales, strict=True):
-        weights[s] = 1.0 / (scale * scale)
-    return weights
 
 
 MODEL_KINDS: dict[str, type[WorldModel]] = {
