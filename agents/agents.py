@@ -16,6 +16,10 @@ spec                                   agent
                                        called if it has one); the module is imported from the current
                                        folder first, or give a file: ``callable:path/to/policy.py:act``
 ``scripted``                           the env's scripted pusher
+``contact[:plain]``                    EqPushT-v1's push-primitive planner on gym-pusht's simulator
+                                       (``eqenvs.contact``), in the goal's frame (equivariant); ``plain``:
+                                       its twin that plans in the observation's frame
+``bc:<policy.pt>``                     a behaviour-cloning policy of ``agents.imitation``, deterministic
 ``random``                             uniform actions from the action space, seeded
 =====================================  =====================================================================
 
@@ -43,6 +47,7 @@ from agents.planning import MPCPlanner, PlannerConfig, default_cost, default_pla
 __all__ = [
     "Agent",
     "CallableAgent",
+    "ContactAgent",
     "PlannerAgent",
     "RandomAgent",
     "SB3Agent",
@@ -131,6 +136,27 @@ class RandomAgent:
 
     def act(self, obs: Any) -> np.ndarray:
         return self.rng.uniform(self.space.low, self.space.high).astype(self.space.dtype)
+
+
+class ContactAgent:
+    """EqPushT-v1's push-primitive planner (``eqenvs.contact.ContactPlanner``), deterministic."""
+
+    def __init__(self, env: gym.Env, canonical: bool = True, label: str = "contact"):
+        from eqenvs.contact import ContactPlanner
+
+        layout = env.unwrapped.obs_layout
+        state = getattr(getattr(env.unwrapped, "scene", None), "obs_type", None) in ("state", "state_pixels")
+        if "block_dir" not in layout or env.unwrapped.task != "pusht" or not state:
+            raise ValueError("agent: contact plans gym-pusht's task: it needs EqPushT-v1 (or v0) with task='pusht' "
+                             "and a state observation")  # fmt: skip
+        self.policy = ContactPlanner(layout, env.unwrapped.scene.action_type, canonical=canonical)
+        self.label = label
+
+    def reset(self, seed: int | None = None) -> None:
+        self.policy.reset(seed)
+
+    def act(self, obs: Any) -> np.ndarray:
+        return self.policy.act(obs)
 
 
 class ScriptedAgent:
@@ -279,6 +305,8 @@ def agent_files(spec: str) -> list[Path]:
     if kind == "sb3":
         path = Path(rest.partition(":")[2].partition(",")[0])
         return [path] if path.is_file() else []
+    if kind == "bc" and Path(rest).is_file():
+        return [Path(rest)]
     if kind == "callable":
         source = rest.rpartition(":")[0]
         return [Path(source)] if source.endswith(".py") and Path(source).is_file() else []
@@ -295,6 +323,14 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
         return RandomAgent(env.action_space, label)
     if kind == "scripted":
         return ScriptedAgent(env, label)
+    if kind == "contact":
+        if rest not in ("", "plain"):
+            raise ValueError(f"agent: expected contact or contact:plain, got {spec!r}")
+        return ContactAgent(env, canonical=rest != "plain", label=label)
+    if kind == "bc":
+        from agents.imitation import BCAgent
+
+        return BCAgent.load(rest, env, label)
     if kind == "planner":
         if not rest:
             raise ValueError("agent: planner:<checkpoint.pt or name>[,key=value...] needs a checkpoint")
@@ -321,4 +357,6 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
         return SB3Agent(model, label)
     if kind == "callable":
         return CallableAgent(_import_callable(rest), label)
-    raise ValueError(f"agent: unknown spec {spec!r}; expected planner:, sb3:, callable:, scripted or random")
+    raise ValueError(
+        f"agent: unknown spec {spec!r}; expected planner:, sb3:, callable:, bc:, contact, scripted or random"
+    )
