@@ -6,6 +6,8 @@
     python -m agents evaluate   --data runs/push2d.npz --checkpoints runs/vn_latent.pt runs/mlp_latent.pt
     python -m agents report     --env EqPushT-v1 --preset quick
     python -m agents paper      --workers 2    every claim of the paper beside its published figure (~30 min)
+    python -m agents demos      --out runs/demos/pusht-contact   the PushT solver's episodes as a Minari dataset
+    python -m agents bc         --demos runs/demos/pusht-contact --policy vn --out runs/bc/vn.pt
     python -m agents sb3        --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip
     python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
     python -m agents bench      --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
@@ -29,11 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from agents.config import (
+    BCConfig,
     BenchConfig,
     CollectConfig,
     CompareConfig,
     CurvesConfig,
     DemoConfig,
+    DemosConfig,
     EvaluateConfig,
     OptimSpeedConfig,
     PaperConfig,
@@ -83,6 +87,8 @@ COMMANDS: dict[str, type] = {
     "evaluate": EvaluateConfig,
     "report": ReportConfig,
     "paper": PaperConfig,
+    "demos": DemosConfig,
+    "bc": BCConfig,
     "sb3": SB3Config,
     "bench": BenchConfig,
     "sweep": SweepConfig,
@@ -141,6 +147,28 @@ def _evaluate(config: EvaluateConfig) -> None:
               f"dEq fp32 {result['delta_eq']['float32']:.1e} fp64 {result['delta_eq']['float64']:.1e}")  # fmt: skip
     if config.out is not None:
         print(f"wrote {write_json(config.out, results)}")
+
+
+def _demos(config: DemosConfig) -> None:
+    from agents.imitation import record_demos
+
+    summary = record_demos(config.out, env_id=config.env, split=config.split, episodes=config.episodes,
+                           noise=config.noise, seed=config.seed, max_steps=config.max_steps,
+                           workers=config.workers, progress=True)  # fmt: skip
+    print(f"wrote {config.out}: {summary['kept']} solved episodes of {summary['recorded']} "
+          f"({summary['steps']} steps) at {len(summary['angles_deg'])} orientations of {config.split!r}, "
+          f"{summary['seconds']} s")  # fmt: skip
+
+
+def _bc(config: BCConfig) -> None:
+    from agents.imitation import load_demos, save_policy, train_bc
+
+    demos = load_demos(config.demos)
+    policy, meta = train_bc(demos, config.policy, hidden=config.hidden, depth=config.depth, epochs=config.epochs,
+                            batch_size=config.batch_size, lr=config.lr, seed=config.seed, progress=True)  # fmt: skip
+    path = save_policy(policy, meta, config.out)
+    print(f"{config.policy}: {meta['parameter_count']:,} parameters, {meta['steps']} steps of {meta['episodes']} "
+          f"episodes, final loss {meta['loss'][-1]:.5f}, {meta['seconds']} s; wrote {path}")  # fmt: skip
 
 
 def _paper(config: PaperConfig) -> None:
@@ -232,7 +260,8 @@ def _demo(config: DemoConfig) -> None:
 
 RUNNERS: dict[type, Any] = {
     StoryConfig: _story, CollectConfig: _collect, TrainCommand: _train, EvaluateConfig: _evaluate,
-    ReportConfig: _report, PaperConfig: _paper, SB3Config: _sb3, BenchConfig: _bench, SweepConfig: _sweep,
+    ReportConfig: _report, PaperConfig: _paper, DemosConfig: _demos, BCConfig: _bc, SB3Config: _sb3,
+    BenchConfig: _bench, SweepConfig: _sweep,
     CompareConfig: _compare,
     CurvesConfig: _curves, PlanSpeedConfig: _plan_speed, OptimSpeedConfig: _optim_speed,
     ScaleSpeedConfig: _scale_speed, PretrainConfig: _pretrain, DemoConfig: _demo,

@@ -258,6 +258,74 @@ class CollectConfig(Threads):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DemosConfig(Threads):
+    """Record the contact planner's solved PushT episodes on a split's orientations as a Minari dataset."""
+
+    out: Path
+    """Output dataset folder (must not exist; written whole or not at all)."""
+    env: Literal["EqPushT-v1", "EqPushT-v0"] = "EqPushT-v1"
+    """Environment id (task "pusht")."""
+    split: str = "slice"
+    """Orientation split: every orientation of its grid gets --episodes starts."""
+    episodes: int = 24
+    """Starts per orientation (only the solved episodes are kept)."""
+    noise: float = 0.1
+    """Isotropic noise on the executed actions (delta units); the expert's clean actions are the labels."""
+    max_steps: int = 300
+    """Episode length cap."""
+    seed: int = 0
+    """Seeds the starts and the noise."""
+    workers: int = 1
+    """Worker processes (one orientation per job)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive(self, "episodes", "max_steps", "workers")
+        if not (math.isfinite(self.noise) and self.noise >= 0):
+            raise ValueError(f"noise: must be finite and >= 0, got {self.noise}")
+        from eqenvs.splits import get_split
+
+        get_split(self.env, self.split)
+        check_output_folder(self.out, "out")
+        if self.out.exists():
+            raise ValueError(f"out: {str(self.out)!r} exists; use another --out (a dataset is never overwritten)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BCConfig(Threads):
+    """Behaviour cloning on a demonstration dataset: an MLP policy or its exactly equivariant VN twin (.pt)."""
+
+    demos: Path
+    """Demonstration dataset folder (from `python -m agents demos`)."""
+    out: Path
+    """Output policy, a .pt file (+ readable .pt.json)."""
+    policy: Literal["mlp", "vn"] = "mlp"
+    """mlp: standardised observation -> MLP; vn: Vector-Neuron layers, equivariant by construction."""
+    hidden: int = 128
+    """Hidden width (VN: vector channels)."""
+    depth: int = 3
+    """Hidden layers."""
+    epochs: int = 60
+    """Passes over the demonstrations."""
+    batch_size: int = 256
+    """Steps per gradient step."""
+    lr: float = 1e-3
+    """Adam's step size (cosine-decayed to 0)."""
+    seed: int = 0
+    """Seeds the initialisation and the batches."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _positive(self, "hidden", "depth", "epochs", "batch_size")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr: must be finite and > 0, got {self.lr}")
+        if not self.demos.exists():
+            raise ValueError(f"demos: {str(self.demos)!r} does not exist (expected a Minari dataset folder from "
+                             "`python -m agents demos`)")  # fmt: skip
+        check_output_path(self.out, ".pt", "out")
+
+
+@dataclass(frozen=True, kw_only=True)
 class EvaluateConfig(Threads):
     """Open-loop metrics of checkpoints on the held-out episodes of their dataset."""
 

@@ -56,7 +56,7 @@ def test_frame_mode_episode_is_the_identitys_at_every_orientation(identity_episo
 
 def test_plain_twin_plans_in_the_wrong_frame():
     _, actions0, states0 = episode(0.0, canonical=False)
-    info, actions, states = episode(0.7, canonical=False, steps=len(actions0))
+    _, _, states = episode(0.7, canonical=False, steps=len(actions0))
     n = min(len(states), len(states0))
     # at the identity the twin is the planner itself; at 0.7 rad it plans with walls and a goal frame it
     # misreads, so it takes another path: its states drift from the identity's by tens of px

@@ -1,0 +1,406 @@
+"""Demonstrations as a Minari dataset, and behaviour cloning on them: an MLP policy and its VN twin.
+
+    python -m agents demos --out runs/demos/pusht-contact      the contact planner's solved episodes on the slice
+    python -m agents bc --demos runs/demos/pusht-contact --policy mlp --out runs/bc/mlp.pt
+    python -m agents bc --demos runs/demos/pusht-contact --policy vn --out runs/bc/vn.pt
+    eqbench --env-kwargs '{"task": "pusht"}' --agent bc:runs/bc/vn.pt,dtype=float64 --max-steps 300
+
+**Why Minari.** It is Farama's dataset standard for Gymnasium environments (D4RL's successor), a small
+pure-Python package over HDF5, and a dataset records its environment's spec (id and kwargs), so
+``minari.MinariDataset(path).recover_environment()`` rebuilds the env. LeRobot's format would need the
+``lerobot`` package (torch models, video codecs, Hugging Face datasets) for a 12-number state. Each
+episode keeps its reset ``seed`` and ``options={"orientation": <rad>}``: ``env.reset(seed=seed,
+options=options)`` replays its start exactly. Steps store the executed ``actions`` (the expert's plus the
+recording noise, so transitions are consistent for offline RL) and, in ``infos``, ``expert_action`` (the
+label behaviour cloning learns: noise during recording and clean labels is DART, which teaches the
+policy to recover from its own drift) and ``coverage``.
+
+**The policies.** Both map the 12-number state observation to a delta action and are trained by mean
+squared error on the expert's actions. ``mlp``: observations standardised by the data's statistics, then
+an MLP. ``vn``: ``agents.rl.VNMean`` (Vector-Neuron layers on the state's vectors taken relative to the block,
+each joined by its quarter turn): ``policy(g.s) = g.policy(s)`` for every rotation g, so trained on
+the slice it acts the same at every orientation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+from eqenvs.files import atomic_path, check_output_folder, check_output_path, existing_file, json_safe, write_sidecar
+
+__all__ = ["BCAgent", "Demos", "bc_policy", "load_demos", "load_policy", "record_demos", "save_policy", "train_bc"]
+
+DATASET_ID = "eqenvs/pusht-contact-v0"
+"""Minari id of the demonstrations (namespace eqenvs); the folder ``record_demos`` writes holds it."""
+POLICY_FORMAT, POLICY_VERSION = "eqenvs-bc-policy", 1
+ENV_NAMES = ("EqPushT",)  # the env (any version) whose layout the policies read
+
+
+# --------------------------------------------------------------------------- recording
+def _demo_job(env_id: str, env_kwargs: dict[str, Any], angle: float, seeds: list[int], noise: float,
+              max_steps: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Episodes of the contact planner at one orientation (module level: worker processes import it)."""
+    from eqenvs.contact import ContactPlanner
+
+    env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
+    planner = ContactPlanner(env.unwrapped.obs_layout, env.unwrapped.scene.action_type)
+    episodes = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        obs, info = env.reset(seed=seed, options={"orientation": angle})
+        planner.reset(seed)
+        record: dict[str, list] = {"observations": [obs], "actions": [], "expert_action": [], "rewards": [],
+                                   "terminations": [], "truncations": [], "coverage": []}  # fmt: skip
+        done = False
+        while not done:
+            expert = planner.act(obs)
+            action = expert if noise == 0 else (expert + noise * rng.standard_normal(2)).astype(np.float32)
+            obs, reward, terminated, truncated, info = env.step(action)
+            done = terminated or truncated
+            for key, value in (("observations", obs), ("actions", action), ("expert_action", expert),
+                               ("rewards", reward), ("terminations", terminated), ("truncations", truncated),
+                               ("coverage", info["coverage"])):  # fmt: skip
+                record[key].append(value)
+        record.update(seed=seed, angle=angle, success=bool(info["is_success"]))
+        episodes.append(record)
+    env.close()
+    return episodes
+
+
+def record_demos(
+    out: str | Path,
+    *,
+    env_id: str = "EqPushT-v1",
+    split: str = "slice",
+    angles: list[float] | None = None,
+    episodes: int = 16,
+    noise: float = 0.1,
+    seed: int = 0,
+    max_steps: int = 300,
+    workers: int = 1,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Record the contact planner at every orientation of ``split`` (or at ``angles``, radians), ``episodes``
+    starts each, its actions perturbed by ``noise``, and write the solved episodes as the Minari dataset
+    ``out`` (a folder that must not exist: the dataset is built beside it and moved into place whole)."""
+    import minari
+    from minari.data_collector import EpisodeBuffer
+
+    from agents.workers import run_jobs
+    from eqenvs.splits import orientations as split_orientations
+
+    out = check_output_folder(out, "out")
+    if out.exists():
+        raise ValueError(f"out: {str(out)!r} exists; use another --out (a dataset is never overwritten)")
+    if episodes < 1 or max_steps < 1 or workers < 1:
+        raise ValueError(f"episodes, max_steps, workers: must be >= 1, got {episodes}, {max_steps}, {workers}")
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise: must be finite and >= 0, got {noise}")
+    env_kwargs = {"task": "pusht"}
+    if angles is None:
+        angles, where = [float(g.angle) for g in split_orientations(env_id, split)], f"{split!r} orientations"
+    elif not angles or not all(math.isfinite(a) for a in angles):
+        raise ValueError(f"angles: expected finite radians, got {angles!r}")
+    else:
+        angles, where, split = [float(a) for a in angles], "orientations", None
+    jobs = [(env_id, env_kwargs, angle, [seed * 100_000 + 1000 * i + k for k in range(episodes)], noise, max_steps)
+            for i, angle in enumerate(angles)]  # fmt: skip
+    results: dict[int, list[dict[str, Any]]] = {}
+    started = time.perf_counter()
+
+    def on_result(i: int, result: list[dict[str, Any]]) -> None:
+        results[i] = result
+        if progress:
+            ok = sum(e["success"] for e in result)
+            print(f"orientation {math.degrees(angles[i]):7.3f} deg: {ok}/{len(result)} solved", flush=True)
+
+    run_jobs(_demo_job, jobs, on_result, workers=workers)
+    recorded = [e for i in range(len(jobs)) for e in results[i]]
+    kept = [e for e in recorded if e["success"]]
+    if not kept:
+        raise ValueError("no successful episode to save: the dataset would be empty")
+    buffers = []
+    for k, e in enumerate(kept):
+        buffers.append(EpisodeBuffer(
+            id=k, seed=e["seed"], options={"orientation": e["angle"]},
+            observations=np.asarray(e["observations"], np.float64), actions=np.asarray(e["actions"], np.float32),
+            rewards=np.asarray(e["rewards"], np.float64), terminations=np.asarray(e["terminations"], bool),
+            truncations=np.asarray(e["truncations"], bool),
+            infos={"expert_action": np.asarray(e["expert_action"], np.float32),
+                   "coverage": np.asarray(e["coverage"], np.float64)},
+        ))  # fmt: skip
+    env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    previous = os.environ.get("MINARI_DATASETS_PATH")
+    try:
+        os.environ["MINARI_DATASETS_PATH"] = str(root)
+        with warnings.catch_warnings():  # minari asks for an author email and a code link, says eval_env = env
+            pattern = ".*(author_email|eval_env|code_permalink).*"
+            warnings.filterwarnings("ignore", message=pattern, category=UserWarning)
+            minari.create_dataset_from_buffers(
+                DATASET_ID, buffers, env=env, algorithm_name="eqenvs.contact.ContactPlanner", author="eqenvs",
+                description=(f"gym-pusht's PushT (EqPushT-v1, task='pusht') solved by the contact planner at the "
+                         f"{where} {[round(math.degrees(a), 3) for a in angles]} deg; "
+                         f"executed actions = expert + N(0, {noise}^2) noise, infos['expert_action'] the "
+                         "expert's; episodes keep their reset seed and options={'orientation': rad}; only "
+                         "successful episodes (coverage > 0.95) are kept"),
+            requirements=["eqenvs", "gym-pusht==0.1.8"],
+            )  # fmt: skip
+        summary = {"dataset_id": DATASET_ID, "env_id": env_id, "env_kwargs": env_kwargs, "split": split,
+                   "angles_deg": [math.degrees(a) for a in angles], "episodes_per_orientation": episodes,
+                   "noise": noise, "seed": seed, "max_steps": max_steps, "recorded": len(recorded),
+                   "kept": len(kept), "success_rate": len(kept) / len(recorded),
+                   "steps": int(sum(len(e["actions"]) for e in kept)),
+                   "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
+        built = root.joinpath(*DATASET_ID.split("/"))
+        (built / "eqenvs.json").write_text(json.dumps(json_safe(summary), indent=2) + "\n")
+        os.replace(built, out)
+    finally:
+        if previous is None:
+            os.environ.pop("MINARI_DATASETS_PATH", None)
+        else:
+            os.environ["MINARI_DATASETS_PATH"] = previous
+        shutil.rmtree(root, ignore_errors=True)
+        env.close()
+    return summary
+
+
+# --------------------------------------------------------------------------- loading
+@dataclass(frozen=True)
+class Demos:
+    """The steps of a demonstration dataset: observations, the expert's actions, and where each came from."""
+
+    obs: np.ndarray  # (N, 12) float64
+    actions: np.ndarray  # (N, 2) float32: the labels (expert_action if recorded, else the executed action)
+    episode: np.ndarray  # (N,) episode index
+    angle: np.ndarray  # (N,) orientation of the step's episode, rad
+    env_id: str
+    env_kwargs: dict[str, Any]
+    path: str
+
+    def __len__(self) -> int:
+        return len(self.obs)
+
+
+def load_demos(path: str | Path) -> Demos:
+    """Read a demonstration dataset (the folder ``record_demos`` writes, or any Minari dataset of EqPushT-v1's
+    state observations), with one clear ValueError for each way it can be wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"demos: {str(path)!r} does not exist (expected a Minari dataset folder from "
+                         "`python -m agents demos`)")  # fmt: skip
+    data = path / "data" if (path / "data").is_dir() else path
+    for name in ("metadata.json", "main_data.hdf5"):
+        if not (data / name).is_file():
+            raise ValueError(f"demos: {str(path)!r} is not a Minari dataset: {name} is missing from {str(data)!r}")
+    from minari import MinariDataset
+
+    try:
+        dataset = MinariDataset(data)
+    except Exception as err:  # minari raises KeyError/ValueError/OSError for damaged metadata or HDF5
+        raise ValueError(f"demos: {str(path)!r} is not a readable Minari dataset ({type(err).__name__}: {err})"
+                         ) from None  # fmt: skip
+    if dataset.total_episodes == 0:
+        raise ValueError(f"demos: {str(path)!r} holds no episodes")
+    spec = dataset.env_spec
+    if spec is None or gym.envs.registration.parse_env_id(spec.id)[1] not in ENV_NAMES:
+        raise ValueError(f"demos: {str(path)!r} was recorded on {getattr(spec, 'id', None)}, not EqPushT-v1: "
+                         "the policies read EqPushT's state layout")  # fmt: skip
+    env = gym.make(spec.id, **spec.kwargs)
+    want_obs, want_act = env.observation_space, env.action_space
+    env.close()
+    if getattr(dataset.observation_space, "shape", None) != want_obs.shape:
+        raise ValueError(f"demos: {str(path)!r} has observations {dataset.observation_space}, expected "
+                         f"{spec.id}'s state observation {want_obs}")  # fmt: skip
+    if getattr(dataset.action_space, "shape", None) != want_act.shape:
+        raise ValueError(f"demos: {str(path)!r} has actions {dataset.action_space}, expected {want_act}")
+    metadata = dataset.storage.get_episode_metadata(range(dataset.total_episodes))
+    obs, actions, episode, angle = [], [], [], []
+    for k, (ep, meta) in enumerate(zip(dataset.iterate_episodes(), metadata, strict=True)):
+        o, a = np.asarray(ep.observations, np.float64), np.asarray(ep.actions, np.float32)
+        labels = np.asarray(ep.infos.get("expert_action", a), np.float32)
+        if o.ndim != 2 or len(o) != len(a) + 1 or labels.shape != a.shape:
+            raise ValueError(f"demos: {str(path)!r} episode {k} has {o.shape} observations for {a.shape} actions "
+                             f"and {labels.shape} labels (expected T+1 observations for T actions)")  # fmt: skip
+        obs.append(o[:-1])
+        actions.append(labels)
+        episode.append(np.full(len(a), k))
+        angle.append(np.full(len(a), float((meta.get("options") or {}).get("orientation", 0.0))))
+    return Demos(np.concatenate(obs), np.concatenate(actions), np.concatenate(episode), np.concatenate(angle),
+                 spec.id, dict(spec.kwargs), str(path))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- policies
+class MLPPolicy(nn.Module):
+    """Standardised observation -> MLP -> delta action (not equivariant)."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: int, depth: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(obs_dim))
+        self.register_buffer("std", torch.ones(obs_dim))
+        layers: list[nn.Module] = []
+        width = obs_dim
+        for _ in range(depth):
+            layers += [nn.Linear(width, hidden), nn.SiLU()]
+            width = hidden
+        self.net = nn.Sequential(*layers, nn.Linear(width, action_dim))
+
+    def fit_scaling(self, obs: torch.Tensor) -> None:
+        self.mean.copy_(obs.mean(0))
+        self.std.copy_(obs.std(0).clamp_min(1e-6))
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net((obs - self.mean) / self.std)
+
+
+class VNPolicy(nn.Module):
+    """The state's vectors relative to the block -> Vector-Neuron layers -> one vector: exactly equivariant."""
+
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any], hidden: int, depth: int):
+        super().__init__()
+        from agents.rl import VNMean, env_symmetry
+
+        self.mean = VNMean(env_symmetry(env_id, env_kwargs), hidden, depth)
+
+    def fit_scaling(self, obs: torch.Tensor) -> None:
+        del obs  # invariant inputs need no statistics (a per-axis scaling would break equivariance)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.mean(obs, squash=False)
+
+
+def bc_policy(kind: str, env_id: str, env_kwargs: dict[str, Any], hidden: int, depth: int) -> nn.Module:
+    if kind == "mlp":
+        env = gym.make(env_id, **env_kwargs)
+        obs_dim, action_dim = env.observation_space.shape[0], env.action_space.shape[0]
+        env.close()
+        return MLPPolicy(obs_dim, action_dim, hidden, depth)
+    if kind == "vn":
+        return VNPolicy(env_id, env_kwargs, hidden, depth)
+    raise ValueError(f"policy: expected 'mlp' or 'vn', got {kind!r}")
+
+
+def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, epochs: int = 60,
+             batch_size: int = 256, lr: float = 1e-3, seed: int = 0, progress: bool = False
+             ) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
+    """Fit a policy to the demonstrations' labels by mean squared error (Adam, cosine-decayed step size)."""
+    if min(hidden, depth, epochs, batch_size) < 1 or not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"hidden, depth, epochs, batch_size must be >= 1 and lr > 0; got {hidden}, {depth}, "
+                         f"{epochs}, {batch_size}, {lr}")  # fmt: skip
+    torch.manual_seed(seed)
+    policy = bc_policy(kind, demos.env_id, demos.env_kwargs, hidden, depth)
+    obs, target = torch.as_tensor(demos.obs, dtype=torch.float32), torch.as_tensor(demos.actions)
+    policy.fit_scaling(obs)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
+    batches = math.ceil(len(obs) / batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs * batches)
+    generator = torch.Generator().manual_seed(seed)
+    history, started = [], time.perf_counter()
+    for epoch in range(epochs):
+        order, total = torch.randperm(len(obs), generator=generator), 0.0
+        for b in range(batches):
+            idx = order[b * batch_size : (b + 1) * batch_size]
+            loss = ((policy(obs[idx]) - target[idx]) ** 2).sum(-1).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += float(loss.detach()) * len(idx)
+        history.append(total / len(obs))
+        if progress and (epoch % 10 == 9 or epoch == epochs - 1):
+            print(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.5f}", flush=True)
+    meta = {"policy": kind, "hyper": {"hidden": hidden, "depth": depth}, "env_id": demos.env_id,
+            "env_kwargs": demos.env_kwargs, "demos": demos.path, "steps": len(demos),
+            "episodes": int(demos.episode.max()) + 1,
+            "angles_deg": sorted({round(math.degrees(a), 6) for a in demos.angle.tolist()}),
+            "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed},
+            "loss": history, "seconds": round(time.perf_counter() - started, 1),
+            "parameter_count": sum(p.numel() for p in policy.parameters())}  # fmt: skip
+    return policy.eval(), meta
+
+
+def save_policy(policy: nn.Module, meta: dict[str, Any], path: str | Path) -> Path:
+    """Write the policy (.pt: state dict + JSON metadata) atomically, and its readable sidecar .pt.json."""
+    import io
+
+    path = check_output_path(path, ".pt", "out")
+    payload = {"format": POLICY_FORMAT, "version": POLICY_VERSION,
+               "meta": json.dumps(json_safe(meta), allow_nan=False), "state_dict": policy.state_dict()}  # fmt: skip
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+    write_sidecar(path, {k: v for k, v in meta.items() if k != "loss"} | {"final_loss": meta["loss"][-1]})
+    return path
+
+
+def load_policy(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild a policy written by ``save_policy`` (weights only: no pickle)."""
+    path = existing_file(path, "policy", "a .pt behaviour-cloning policy from `python -m agents bc`")
+    try:
+        payload = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as err:  # torch raises pickle, zip and runtime errors for damaged files
+        raise ValueError(f"policy: {path} is not a readable policy file ({type(err).__name__}: {err})") from None
+    if not isinstance(payload, dict) or payload.get("format") != POLICY_FORMAT:
+        raise ValueError(f"policy: {path} is not a behaviour-cloning policy (written by `python -m agents bc`)")
+    if payload.get("version") != POLICY_VERSION:
+        raise ValueError(f"policy: {path} has version {payload.get('version')}, expected {POLICY_VERSION}")
+    try:
+        meta = json.loads(payload["meta"])
+        policy = bc_policy(meta["policy"], meta["env_id"], meta["env_kwargs"], **meta["hyper"])
+        policy.load_state_dict(payload["state_dict"], strict=True)
+    except (KeyError, TypeError, RuntimeError, json.JSONDecodeError) as err:
+        raise ValueError(f"policy: {path} holds a policy that cannot be rebuilt ({err!r})") from None
+    return policy.eval(), meta
+
+
+class BCAgent:
+    """A behaviour-cloning policy as a benchmark agent: deterministic, batched."""
+
+    def __init__(self, policy: nn.Module, meta: dict[str, Any], label: str = "bc", dtype: torch.dtype = torch.float32):
+        self.policy, self.meta, self.label, self.dtype = policy.to(dtype), meta, label, dtype
+
+    @classmethod
+    def load(cls, spec: str, env: gym.Env, label: str) -> BCAgent:
+        path, _, option = spec.partition(",")
+        dtype = torch.float32
+        if option:
+            key, _, value = option.partition("=")
+            if key != "dtype" or value not in ("float32", "float64"):
+                raise ValueError(f"agent: a bc spec takes one option, dtype=float32 or dtype=float64; got {option!r}")
+            dtype = getattr(torch, value)
+        policy, meta = load_policy(path)
+        unwrapped = env.unwrapped
+        env_id = unwrapped.spec.id if unwrapped.spec is not None else type(unwrapped).__name__
+        if gym.envs.registration.parse_env_id(env_id)[1] != gym.envs.registration.parse_env_id(meta["env_id"])[1]:
+            raise ValueError(f"agent: {path} was trained on {meta['env_id']}, not {env_id}")
+        if env.observation_space.shape != (12,) or getattr(unwrapped.scene, "action_type", None) != "delta":
+            raise ValueError(f"agent: {path} reads EqPushT's 12-number state and acts in delta actions; this env "
+                             f"has observations {env.observation_space} and action_type "
+                             f"{getattr(unwrapped.scene, 'action_type', None)!r}")  # fmt: skip
+        return cls(policy, meta, label, dtype)
+
+    def reset(self, seed: int | None = None) -> None:
+        del seed  # deterministic
+
+    def act(self, obs: Any) -> np.ndarray:
+        return self.act_batch(np.asarray(obs, np.float64)[None])[0]
+
+    @torch.no_grad()
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        return self.policy(torch.as_tensor(np.asarray(obs), dtype=self.dtype)).double().numpy().astype(np.float32)

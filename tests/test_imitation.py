@@ -1,0 +1,150 @@
+"""Demonstrations as a Minari dataset (written whole, replayable, bad datasets refused) and behaviour cloning
+(the VN policy exactly equivariant, the MLP not; same seed, same weights)."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import eqenvs  # noqa: F401
+from agents.agents import make_agent
+from agents.imitation import BCAgent, load_demos, load_policy, record_demos, save_policy, train_bc
+from eqenvs.groups import SE2
+
+ANGLES = [0.0, 0.5]
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demos") / "pusht"
+    summary = record_demos(out, angles=ANGLES, episodes=1, noise=0.1, seed=0)
+    assert summary["recorded"] == 2 and summary["kept"] == 2  # both starts solved (measured: 100% on 512 starts)
+    return out
+
+
+def minari_dataset(root, name, buffers, **kw):
+    """A Minari dataset written by minari itself, under ``root``; returns its folder."""
+    import minari
+
+    os.environ["MINARI_DATASETS_PATH"] = str(root)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            minari.create_dataset_from_buffers(f"eqenvs/{name}-v0", buffers, **kw)
+    finally:
+        os.environ.pop("MINARI_DATASETS_PATH")
+    return root / "eqenvs" / f"{name}-v0"
+
+
+def episode_buffer(obs_dim: int, action_dim: int, steps: int = 3):
+    from minari.data_collector import EpisodeBuffer
+
+    zeros, flags = np.zeros(steps), np.zeros(steps, bool)
+    obs, actions = np.zeros((steps + 1, obs_dim)), np.zeros((steps, action_dim), np.float32)
+    return EpisodeBuffer(id=0, observations=obs, actions=actions, rewards=zeros, terminations=flags, truncations=flags)
+
+
+def test_dataset_is_minari_and_replayable(demo_path):
+    import minari
+
+    demos = load_demos(demo_path)
+    assert demos.obs.shape[1] == 12 and demos.actions.shape == (len(demos), 2)
+    assert sorted(set(demos.angle.tolist())) == ANGLES
+    dataset = minari.MinariDataset(demo_path / "data")
+    assert dataset.total_episodes == 2 and dataset.total_steps == len(demos)
+    env = dataset.recover_environment()  # the spec it recorded: EqPushT-v1, task "pusht"
+    assert env.spec.id == "EqPushT-v1" and env.unwrapped.task == "pusht"
+    meta = list(dataset.storage.get_episode_metadata([0, 1]))
+    for k, (episode, m) in enumerate(zip(dataset.iterate_episodes(), meta, strict=True)):
+        obs, _ = env.reset(seed=m["seed"], options={"orientation": m["options"]["orientation"]})
+        assert np.array_equal(obs, episode.observations[0])  # the start replays exactly
+        labels = episode.infos["expert_action"]
+        noise = np.linalg.norm(episode.actions - labels, axis=1)
+        assert 0.03 < float(np.mean(noise)) < 0.3  # executed = expert + N(0, 0.1^2) per component
+        assert episode.infos["coverage"][-1] > 0.95 and episode.terminations[-1], k
+    summary = json.loads((demo_path / "eqenvs.json").read_text())
+    assert summary["env_kwargs"] == {"task": "pusht"} and summary["noise"] == 0.1
+
+
+def test_nothing_half_written(tmp_path, demo_path):
+    with pytest.raises(ValueError, match="exists; use another --out"):
+        record_demos(demo_path, angles=ANGLES, episodes=1)
+    out = tmp_path / "never"
+    with pytest.raises(ValueError, match="no successful episode"):
+        record_demos(out, angles=[0.0], episodes=1, max_steps=3)
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # no dataset, no scratch folder
+
+
+def test_bad_datasets(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        load_demos(tmp_path / "missing")
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(ValueError, match=r"is not a Minari dataset: metadata\.json is missing"):
+        load_demos(tmp_path / "plain")
+    other = minari_dataset(tmp_path / "m1", "other", [episode_buffer(17, 3)], env=gym.make("EqPushT3D-v1"))
+    with pytest.raises(ValueError, match="recorded on EqPushT3D-v1, not EqPushT-v1"):
+        load_demos(other)
+    pusht = gym.make("EqPushT-v1", task="pusht")
+    layout = minari_dataset(tmp_path / "m2", "layout", [episode_buffer(5, 2)], env=pusht,
+                            observation_space=gym.spaces.Box(-1, 1, (5,)), action_space=pusht.action_space)  # fmt: skip
+    with pytest.raises(ValueError, match=r"has observations Box\(-1.0, 1.0, \(5,\)"):
+        load_demos(layout)
+    empty = minari_dataset(tmp_path / "m3", "empty", [], env=pusht)
+    with pytest.raises(ValueError, match="holds no episodes"):
+        load_demos(empty)
+
+
+def test_bc_policies(tmp_path, demo_path):
+    demos = load_demos(demo_path)
+    env = gym.make("EqPushT-v1", task="pusht")
+    symmetry = env.unwrapped.symmetry
+    obs = torch.as_tensor(demos.obs[::7], dtype=torch.float64)
+    g = SE2.parse(2.0)
+    rotated = torch.as_tensor(np.stack([symmetry.act_obs(g, o) for o in obs.numpy()]))
+    for kind, check in (("vn", lambda d: d < 1e-12), ("mlp", lambda d: d > 1e-3)):
+        policy, meta = train_bc(demos, kind, hidden=16, depth=2, epochs=3, seed=1)
+        again, _ = train_bc(demos, kind, hidden=16, depth=2, epochs=3, seed=1)
+        assert all(
+            torch.equal(a, b) for a, b in zip(policy.state_dict().values(), again.state_dict().values(), strict=True)
+        )
+        assert meta["loss"][-1] < meta["loss"][0]  # it learns
+        policy = policy.double()
+        with torch.no_grad():
+            a, b = policy(obs).numpy(), policy(rotated).numpy()
+        gap = float(np.max(np.abs(b - np.stack([symmetry.act_action(g, x) for x in a]))))
+        assert check(gap), (kind, gap)  # VN: policy(g.s) = g.policy(s); the MLP is far from it
+        path = save_policy(policy.float(), meta, tmp_path / f"{kind}.pt")
+        loaded, loaded_meta = load_policy(path)
+        with torch.no_grad():
+            assert torch.equal(loaded(obs.float()), policy.float()(obs.float()))
+        assert loaded_meta["policy"] == kind and json.loads(path.with_suffix(".pt.json").read_text())["policy"] == kind
+        agent = make_agent(f"bc:{path},dtype=float64", env)
+        assert isinstance(agent, BCAgent) and agent.act(demos.obs[0]).shape == (2,)
+
+
+def test_bc_bad_input(tmp_path, demo_path):
+    demos = load_demos(demo_path)
+    policy, meta = train_bc(demos, "mlp", hidden=8, depth=1, epochs=1)
+    path = save_policy(policy, meta, tmp_path / "mlp.pt")
+    with pytest.raises(ValueError, match="policy: expected 'mlp' or 'vn'"):
+        train_bc(demos, "transformer")
+    with pytest.raises(ValueError, match="dtype=float32 or dtype=float64"):
+        make_agent(f"bc:{path},dtype=float16", gym.make("EqPushT-v1", task="pusht"))
+    with pytest.raises(ValueError, match="was trained on EqPushT-v1, not EqPushT3D-v1"):
+        make_agent(f"bc:{path}", gym.make("EqPushT3D-v1"))
+    with pytest.raises(ValueError, match="action_type 'absolute'"):
+        make_agent(f"bc:{path}", gym.make("EqPushT-v1", task="pusht", action_type="absolute"))
+    with pytest.raises(ValueError, match="does not exist"):
+        load_policy(tmp_path / "missing.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="is not a behaviour-cloning policy"):
+        load_policy(tmp_path / "other.pt")
+    with pytest.raises(ValueError, match=r"expected a \.pt file"):
+        save_policy(policy, meta, tmp_path / "policy.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.pt", "mlp.pt.json", "other.pt"]
