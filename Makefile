@@ -9,7 +9,8 @@ TORCH ?= torch==2.13.0
 PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
-.PHONY: sb3-results setup demo test bench scale-bench report paper results lint wheel-check pretrained
+COMMA := ,
+.PHONY: pusht-results sb3-results setup demo test bench scale-bench report paper results lint wheel-check pretrained
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,10 +60,10 @@ EQB := $(BIN)/python -m agents bench --max-steps 60
 EQB3 := $(BIN)/python -m agents bench --max-steps 100 --workers 2
 LADDER := --env EqPushT3D-v1 --orientations ladder --per-split 1 --tasks 32 --videos 0
 RESULTS := push_vn_eq64 push_mlp_plain push_vn_eq32 push_vnlatent_eq64 push_vn_plain push_scripted push_ppo1m \
-	pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 pusht_scripted pusht_random 3d_push_vn_eq64 3d_push_vn_eq64_physics \
+	pose_vn_eq64 pose_mlp_plain 3d_push_vn_eq64 3d_push_vn_eq64_physics \
 	3d_pose_vn_eq64 3d_pose_vn_eq64_physics 3d_push_mlp_plain 3d_pose_mlp_plain 3d_push_scripted
-results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS)))
-	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_% pusht_%,$(RESULTS)))
+results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS))) pusht-results
+	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_%,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter 3d_%,$(RESULTS)))
 runs/ppo_push_1m.zip: | setup
 	$(BIN)/python -m agents sb3 --env EqPushT-v0 --algo ppo --task push --steps 1000000 --out $@
@@ -84,12 +85,31 @@ runs/bench/pose_vn_eq64/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 runs/bench/pose_mlp_plain/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:mlp_explicit-push2d,equivariant=false --label "MLP explicit + plain planner" --tasks 8 --videos 0 --out $(@D)
-runs/bench/pusht_vn_eq64/summary.json: | setup
-	$(EQB) --env-kwargs '{"task": "pusht"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
+# gym-pusht's own task (issue 11): 300-step episodes, 32 paired tasks x (8 slice + 9 held-out orientations).
+# The contact planner solves it; its solved episodes on the slice are the demonstrations (a Minari dataset)
+# behaviour cloning learns from (about 25 minutes in all on 2 cores)
+EQBT = $(BIN)/python -m agents bench --max-steps 300 --tasks 32 --env-kwargs '{"task": "pusht"$(1)}'
+PUSHT := pusht_contact pusht_contact_physics pusht_contact_plain pusht_bc_mlp pusht_bc_vn pusht_scripted pusht_random
+pusht-results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(PUSHT)))
+	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(PUSHT))
+runs/bench/pusht_contact/summary.json: | setup
+	$(call EQBT) --agent contact --label "contact planner, goal frame" --workers 2 --out $(@D)
+runs/bench/pusht_contact_physics/summary.json: | setup
+	$(call EQBT,$(COMMA) "orientation_mode": "physics") --agent contact --label "contact planner, goal frame" --videos 0 --workers 2 --out $(@D)
+runs/bench/pusht_contact_plain/summary.json: | setup
+	$(call EQBT) --agent contact:plain --label "contact planner, obs frame (twin)" --videos 0 --workers 2 --out $(@D)
+runs/demos/pusht-contact/data/metadata.json: | setup
+	$(BIN)/python -m agents demos --out $(patsubst %/data/metadata.json,%,$@) --split slice --episodes 64 --workers 2
+runs/bc/pusht_%.pt: runs/demos/pusht-contact/data/metadata.json
+	$(BIN)/python -m agents bc --demos runs/demos/pusht-contact --policy $* --out $@
+runs/bench/pusht_bc_mlp/summary.json: runs/bc/pusht_mlp.pt
+	$(call EQBT) --agent bc:$< --label "BC MLP (slice demos)" --workers 2 --out $(@D)
+runs/bench/pusht_bc_vn/summary.json: runs/bc/pusht_vn.pt
+	$(call EQBT) --agent bc:$<,dtype=float64 --label "BC VN, fp64 (slice demos)" --workers 2 --out $(@D)
 runs/bench/pusht_scripted/summary.json: | setup
-	$(EQB) --env-kwargs '{"task": "pusht"}' --agent scripted --label "scripted pusher" --tasks 8 --videos 0 --out $(@D)
+	$(call EQBT) --agent scripted --label "scripted pusher" --videos 0 --workers 2 --out $(@D)
 runs/bench/pusht_random/summary.json: | setup
-	$(EQB) --env-kwargs '{"task": "pusht"}' --agent random --label "random" --tasks 8 --videos 0 --out $(@D)
+	$(call EQBT) --agent random --label "random" --videos 0 --workers 2 --out $(@D)
 # 3D (issue 12): the shipped 3D models, 100-step episodes, push and pose, frame and physics mode; the planner's
 # 3D settings (horizon 10, sharper MPPI weights, wider first samples) are in PLAN3D
 PLAN3D := horizon=10,temperature=0.3,init_std=1.0

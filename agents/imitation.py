@@ -145,7 +145,7 @@ def record_demos(
         ))  # fmt: skip
     env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
     out.parent.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    root = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent)).resolve()  # minari needs it absolute
     previous = os.environ.get("MINARI_DATASETS_PATH")
     try:
         os.environ["MINARI_DATASETS_PATH"] = str(root)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -22,10 +23,13 @@ ANGLES = [0.0, 0.5]
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demos") / "pusht"
-    summary = record_demos(out, angles=ANGLES, episodes=1, noise=0.1, seed=0)
-    assert summary["recorded"] == 2 and summary["kept"] == 2  # both starts solved (measured: 100% on 512 starts)
-    return out
+    folder = tmp_path_factory.mktemp("demos")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)  # a relative --out, as the Makefile gives (minari needs its root absolute)
+        summary = record_demos(Path("runs/pusht"), angles=ANGLES, episodes=1, noise=0.1, seed=0)
+    assert summary["recorded"] == 2 and summary["kept"] == 2  # both starts solved
+    assert sorted(p.name for p in (folder / "runs").iterdir()) == ["pusht"]  # no scratch folder left
+    return folder / "runs" / "pusht"
 
 
 def minari_dataset(root, name, buffers, **kw):

@@ -28,6 +28,11 @@ def _num(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def _coverage(row: dict[str, Any]) -> str:
+    seen, held = row.get("coverage_seen"), row.get("coverage_held")
+    return "n/a" if seen is None else f"{seen:.3f}/{held:.3f}" if held is not None else f"{seen:.3f}"
+
+
 def _mode(summary: dict[str, Any]) -> str:
     return summary["env_kwargs"].get("orientation_mode", "frame")
 
@@ -99,6 +104,10 @@ def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
     row["residual"] = max(residuals) if residuals else None
     plan_ms = [o["plan_ms"]["mean"] for s in group for o in s["orientations"].values() if o["plan_ms"]["mean"]]
     row["plan_ms"] = float(np.mean(plan_ms)) if plan_ms else None
+    for key, names in (("coverage_seen", "seen"), ("coverage_held", "heldout")):  # mean final coverage
+        means = [s["orientations"][n]["coverage"]["mean"] for s in group for n in s.get(names, [])
+                 if s["orientations"].get(n, {}).get("coverage", {}).get("mean") is not None]  # fmt: skip
+        row[key] = float(np.mean(means)) if means else None
     if any("headline" not in s for s in group):
         return row
     if len(group) == 1:
@@ -135,7 +144,7 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
         groups[_group_key(s)].append(s)
     header = (f"{'agent':34s} {'env':12s} {'task':>5s} {'mode':>7s} {'runs':>4s} {'success seen [95% CI]':>22s} "
               f"{'success held-out':>20s} {'held - seen, paired':>22s} {'error seen':>10s} {'error held':>10s} "
-              f"{'OOD':>6s} {'max paired':>10s} {'residual':>8s} {'ms/step':>7s}")  # fmt: skip
+              f"{'OOD':>6s} {'coverage':>11s} {'max paired':>10s} {'residual':>8s} {'ms/step':>7s}")  # fmt: skip
     lines = [header, "-" * len(header)]
     for group in groups.values():
         r = _aggregate(group, reps)
@@ -145,14 +154,16 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
             f"{r['label'][:34]:34s} {r['env'][:12]:12s} {str(r['task'])[:5]:>5s} {r['mode'][:7]:>7s} {r['runs']:4d} "
             f"{_est(r.get('seen')):>22s} {_est(r.get('heldout')):>20s} {_est(r.get('gap'), signed=True):>22s} "
             f"{err(r.get('err_seen')):>10s} {err(r.get('err_held')):>10s} {_num(r.get('ood'), '6.3g'):>6s} "
-            f"{_num(r['max_paired'], '10.2g'):>10s} {_num(r['residual'], '8.1e'):>8s} {_num(r['plan_ms'], '7.1f'):>7s}"
+            f"{_coverage(r):>11s} {_num(r['max_paired'], '10.2g'):>10s} {_num(r['residual'], '8.1e'):>8s} "
+            f"{_num(r['plan_ms'], '7.1f'):>7s}"
         )
     lines.append(
         "success: pooled per task over the seen orientations (the slice; on the ladder the identity) and over the "
         "held-out ones, Wilson 95% intervals; held - seen: paired by task, Newcombe interval. With several runs "
         "(seeds) of one agent: success is the mean over runs x tasks, its 95% interval the union of a bootstrap "
         "over runs and tasks and the Wilson/Newcombe interval of the per-task means; errors the interquartile "
-        "mean with stratified-bootstrap intervals (rliable's method). OOD: final error held-out / seen; max "
+        "mean with stratified-bootstrap intervals (rliable's method). OOD: final error held-out / seen; coverage: "
+        "mean final coverage of the goal T, seen / held-out (the pusht task's measure); max "
         "paired: largest |difference| of a task's final error between orientations; residual: closed loop, "
         "relative."
     )
