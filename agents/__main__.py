@@ -164,11 +164,14 @@ def _bc(config: BCConfig) -> None:
     from agents.imitation import load_demos, save_policy, train_bc
 
     demos = load_demos(config.demos)
-    policy, meta = train_bc(demos, config.policy, hidden=config.hidden, depth=config.depth, epochs=config.epochs,
-                            batch_size=config.batch_size, lr=config.lr, seed=config.seed, progress=True)  # fmt: skip
+    policy, meta = train_bc(demos, config.policy, hidden=config.hidden, depth=config.depth, modes=config.modes,
+                            horizon=config.horizon, execute=config.execute, epochs=config.epochs,
+                            batch_size=config.batch_size, lr=config.lr, seed=config.seed,
+                            progress=True)  # fmt: skip
     path = save_policy(policy, meta, config.out)
     print(f"{config.policy}: {meta['parameter_count']:,} parameters, {meta['steps']} steps of {meta['episodes']} "
-          f"episodes, final loss {meta['loss'][-1]:.5f}, {meta['seconds']} s; wrote {path}")  # fmt: skip
+          f"episodes, final NLL {meta['loss'][-1]:.4f}, action MSE {meta['action_mse']:.4f}, {meta['seconds']} s; "
+          f"wrote {path}")  # fmt: skip
 
 
 def _paper(config: PaperConfig) -> None:

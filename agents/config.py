@@ -304,7 +304,13 @@ class BCConfig(Threads):
     hidden: int = 128
     """Hidden width (VN: vector channels)."""
     depth: int = 3
-    """Hidden layers."""
+    """Hidden layers (VN: residual blocks)."""
+    modes: int = 5
+    """Components of the policy's Gaussian mixture (1: a unimodal policy, mean squared error up to a scale)."""
+    horizon: int = 8
+    """Actions per predicted chunk (1: one action per step)."""
+    execute: int = 4
+    """Actions of a chunk the agent executes before predicting the next (<= horizon)."""
     epochs: int = 60
     """Passes over the demonstrations."""
     batch_size: int = 256
@@ -316,7 +322,9 @@ class BCConfig(Threads):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _positive(self, "hidden", "depth", "epochs", "batch_size")
+        _positive(self, "hidden", "depth", "modes", "horizon", "execute", "epochs", "batch_size")
+        if self.execute > self.horizon:
+            raise ValueError(f"execute: at most --horizon ({self.horizon}) actions, got {self.execute}")
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr: must be finite and > 0, got {self.lr}")
         if not self.demos.exists():
@@ -500,7 +508,8 @@ class StoryConfig(Threads):
 
 @dataclass(frozen=True, kw_only=True)
 class DemoConfig:
-    """The environment showcase: a scripted pusher at slice and held-out orientations, and the SE(3) ladder."""
+    """The environment showcase: a scripted pusher at slice and held-out orientations, gym-pusht's PushT solved
+    at four, and the SE(3) ladder."""
 
     task: Literal["push", "pose", "pusht"] = "push"
     """EqPushT-v1 task."""
@@ -516,6 +525,10 @@ class DemoConfig:
     """Side of each mosaic tile in px (a multiple of 16)."""
     gif_tile: int = 128
     """Tile side of the small GIFs for the README (0: no GIF)."""
+    pusht_angles: tuple[float, ...] = (0.0, 45.0, 150.0, 270.0)
+    """Orientations (degrees) of the PushT showcase: the contact planner on gym-pusht's task (empty: skip it)."""
+    pusht_seed: int = 0
+    """Reset seed of the PushT showcase (gym-pusht's random start)."""
     steps_3d: int = 60
     """Steps of the EqPushT3D-v1 ladder showcase (0: skip it)."""
     out: str = "videos"

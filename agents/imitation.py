@@ -15,11 +15,14 @@ recording noise, so transitions are consistent for offline RL) and, in ``infos``
 label behaviour cloning learns: noise during recording and clean labels is DART, which teaches the
 policy to recover from its own drift) and ``coverage``.
 
-**The policies.** Both map the 12-number state observation to a delta action and are trained by mean
-squared error on the expert's actions. ``mlp``: observations standardised by the data's statistics, then
-an MLP. ``vn``: ``agents.rl.VNMean`` (Vector-Neuron layers on the state's vectors taken relative to the block,
-each joined by its quarter turn): ``policy(g.s) = g.policy(s)`` for every rotation g, so trained on
-the slice it acts the same at every orientation.
+**The policies.** Both read the 12-number state observation and predict a chunk of ``horizon`` delta
+actions as a Gaussian mixture (``modes`` components), trained by negative log likelihood on the expert's
+chunks; the agent acts with the first ``execute`` actions of the most probable component's chunk, then
+predicts again (``MixturePolicy`` says why both parts are needed on this expert). ``mlp``: observations
+standardised by the data's statistics, then an MLP. ``vn``: Vector-Neuron layers on the state's vectors
+taken relative to the block, each joined by its quarter turn; the component means are VN output vectors,
+the mixture weights and scales an MLP of inner products: ``policy(g.s) = g.policy(s)`` for every rotation
+g, the choice of component included, so trained on the slice it acts the same at every orientation.
 """
 
 from __future__ import annotations
@@ -196,6 +199,18 @@ class Demos:
     def __len__(self) -> int:
         return len(self.obs)
 
+    def chunks(self, horizon: int) -> np.ndarray:
+        """(N, horizon, d): each step's label and the next ``horizon - 1`` of its episode (zeros past its end:
+        the episode ended solved, and holding still keeps it so)."""
+        n = len(self.actions)
+        out = np.zeros((n, horizon, self.actions.shape[1]), np.float32)
+        for h in range(horizon):
+            later = np.arange(n) + h
+            valid = later < n
+            valid[valid] = self.episode[later[valid]] == self.episode[valid]
+            out[valid, h] = self.actions[later[valid]]
+        return out
+
 
 def load_demos(path: str | Path) -> Demos:
     """Read a demonstration dataset (the folder ``record_demos`` writes, or any Minari dataset of EqPushT-v1's
@@ -246,10 +261,44 @@ def load_demos(path: str | Path) -> Demos:
 
 
 # --------------------------------------------------------------------------- policies
-class MLPPolicy(nn.Module):
-    """Standardised observation -> MLP -> delta action (not equivariant)."""
+LOG_STD_MIN, LOG_STD_MAX = -6.0, 1.0
 
-    def __init__(self, obs_dim: int, action_dim: int, hidden: int, depth: int):
+
+class MixturePolicy(nn.Module):
+    """A Gaussian mixture over chunks of ``horizon`` actions (``modes`` components, each isotropic): trained
+    by its negative log likelihood, acting with the mean chunk of its most probable component.
+
+    A mean-squared-error policy of one action averages the expert's options where it has several (which
+    side of the block to push from next) into a crawl, and re-choosing every step dithers between them; a
+    mixture keeps the options apart and a chunk commits to one for several steps (the action chunks of
+    ACT and Diffusion Policy; the mixture is the LSTM-GMM baseline's head)."""
+
+    horizon: int
+
+    def mixture(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Means (..., K, H, d), mixture logits (..., K) and log standard deviations (..., K)."""
+        raise NotImplementedError
+
+    def nll(self, obs: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
+        """Mean negative log likelihood of the action chunks ``chunk`` (..., H, d)."""
+        means, logits, log_std = self.mixture(obs)
+        log_std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
+        d = chunk.shape[-1] * chunk.shape[-2]
+        sq = ((chunk[..., None, :, :] - means) ** 2).sum((-1, -2))
+        log_normal = -0.5 * sq * torch.exp(-2 * log_std) - d * log_std - 0.5 * d * math.log(2 * math.pi)
+        return -torch.logsumexp(torch.log_softmax(logits, -1) + log_normal, -1).mean()
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """The most probable component's mean chunk, (..., H, d)."""
+        means, logits, _ = self.mixture(obs)
+        best = logits.argmax(-1)[..., None, None, None].expand(*means.shape[:-3], 1, *means.shape[-2:])
+        return means.gather(-3, best)[..., 0, :, :]
+
+
+class MLPPolicy(MixturePolicy):
+    """Standardised observation -> MLP -> mixture (not equivariant)."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: int, depth: int, modes: int, horizon: int):
         super().__init__()
         self.register_buffer("mean", torch.zeros(obs_dim))
         self.register_buffer("std", torch.ones(obs_dim))
@@ -258,53 +307,82 @@ class MLPPolicy(nn.Module):
         for _ in range(depth):
             layers += [nn.Linear(width, hidden), nn.SiLU()]
             width = hidden
-        self.net = nn.Sequential(*layers, nn.Linear(width, action_dim))
+        self.trunk = nn.Sequential(*layers)
+        self.modes, self.action_dim, self.horizon = modes, action_dim, horizon
+        self.head = nn.Linear(width, modes * (horizon * action_dim + 2))
 
     def fit_scaling(self, obs: torch.Tensor) -> None:
         self.mean.copy_(obs.mean(0))
         self.std.copy_(obs.std(0).clamp_min(1e-6))
 
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.net((obs - self.mean) / self.std)
+    def mixture(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        out = self.head(self.trunk((obs - self.mean) / self.std))
+        k, d = self.modes, self.horizon * self.action_dim
+        means = out[..., : k * d].unflatten(-1, (k, self.horizon, self.action_dim))
+        return means, out[..., k * d : k * d + k], out[..., k * d + k :]
 
 
-class VNPolicy(nn.Module):
-    """The state's vectors relative to the block -> Vector-Neuron layers -> one vector: exactly equivariant."""
+class VNPolicy(MixturePolicy):
+    """The state's vectors relative to the block -> Vector-Neuron layers: the component means are VN output
+    vectors (equivariant), the logits and scales an MLP of the Gram matrix of a few more (invariant), so
+    ``policy(g.s) = g.policy(s)`` exactly, the choice of component included."""
 
-    def __init__(self, env_id: str, env_kwargs: dict[str, Any], hidden: int, depth: int):
+    INVARIANTS = 4
+
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any], hidden: int, depth: int, modes: int, horizon: int):
         super().__init__()
-        from agents.rl import VNMean, env_symmetry
+        from agents.nn.vn import VNMLP
+        from agents.rl import REFERENCE, env_symmetry
+        from agents.world_models.models import ObsChannels
 
-        self.mean = VNMean(env_symmetry(env_id, env_kwargs), hidden, depth)
+        self.channels = ObsChannels(env_symmetry(env_id, env_kwargs), REFERENCE)
+        if self.channels.dim != 2:
+            raise ValueError("policy: the VN behaviour-cloning policy is built for planar (2D) observations")
+        self.modes, self.horizon, k = modes, horizon, self.INVARIANTS
+        self.vn = VNMLP(2 * self.channels.channels, hidden, modes * horizon + k, depth)
+        self.head = nn.Sequential(nn.Linear(k * k, hidden), nn.SiLU(), nn.Linear(hidden, 2 * modes))
 
     def fit_scaling(self, obs: torch.Tensor) -> None:
         del obs  # invariant inputs need no statistics (a per-axis scaling would break equivariance)
 
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.mean(obs, squash=False)
+    def mixture(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        from agents.nn.vn import quarter_turns
+
+        vectors = self.vn(quarter_turns(self.channels(obs)))  # (..., K H + k, 2)
+        split = self.modes * self.horizon
+        means, extra = vectors[..., :split, :].unflatten(-2, (self.modes, self.horizon)), vectors[..., split:, :]
+        out = self.head((extra @ extra.transpose(-1, -2)).flatten(-2))  # inner products: invariant
+        return means, out[..., : self.modes], out[..., self.modes :]
 
 
-def bc_policy(kind: str, env_id: str, env_kwargs: dict[str, Any], hidden: int, depth: int) -> nn.Module:
+def bc_policy(kind: str, env_id: str, env_kwargs: dict[str, Any], hidden: int, depth: int, modes: int = 1,
+              horizon: int = 1) -> MixturePolicy:  # fmt: skip
+    if modes < 1 or horizon < 1:
+        raise ValueError(f"modes, horizon: must be >= 1, got {modes}, {horizon}")
     if kind == "mlp":
         env = gym.make(env_id, **env_kwargs)
         obs_dim, action_dim = env.observation_space.shape[0], env.action_space.shape[0]
         env.close()
-        return MLPPolicy(obs_dim, action_dim, hidden, depth)
+        return MLPPolicy(obs_dim, action_dim, hidden, depth, modes, horizon)
     if kind == "vn":
-        return VNPolicy(env_id, env_kwargs, hidden, depth)
+        return VNPolicy(env_id, env_kwargs, hidden, depth, modes, horizon)
     raise ValueError(f"policy: expected 'mlp' or 'vn', got {kind!r}")
 
 
-def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, epochs: int = 60,
-             batch_size: int = 256, lr: float = 1e-3, seed: int = 0, progress: bool = False
-             ) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
-    """Fit a policy to the demonstrations' labels by mean squared error (Adam, cosine-decayed step size)."""
-    if min(hidden, depth, epochs, batch_size) < 1 or not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"hidden, depth, epochs, batch_size must be >= 1 and lr > 0; got {hidden}, {depth}, "
-                         f"{epochs}, {batch_size}, {lr}")  # fmt: skip
+def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, modes: int = 5, horizon: int = 8,
+             execute: int = 4, epochs: int = 60, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
+             progress: bool = False) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
+    """Fit a policy to the demonstrations' action chunks (each step's label and the next ``horizon - 1``) by
+    the mixture's negative log likelihood (Adam, cosine-decayed step size). The agent acts with the first
+    ``execute`` actions of a chunk, then predicts the next."""
+    if min(hidden, depth, modes, horizon, execute, epochs, batch_size) < 1 or not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"hidden, depth, modes, horizon, execute, epochs, batch_size must be >= 1 and lr > 0; got "
+                         f"{hidden}, {depth}, {modes}, {horizon}, {execute}, {epochs}, {batch_size}, {lr}")  # fmt: skip
+    if execute > horizon:
+        raise ValueError(f"execute: at most horizon ({horizon}) actions of a chunk can be executed, got {execute}")
     torch.manual_seed(seed)
-    policy = bc_policy(kind, demos.env_id, demos.env_kwargs, hidden, depth)
-    obs, target = torch.as_tensor(demos.obs, dtype=torch.float32), torch.as_tensor(demos.actions)
+    policy = bc_policy(kind, demos.env_id, demos.env_kwargs, hidden, depth, modes, horizon)
+    obs, target = torch.as_tensor(demos.obs, dtype=torch.float32), torch.as_tensor(demos.chunks(horizon))
     policy.fit_scaling(obs)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     batches = math.ceil(len(obs) / batch_size)
@@ -315,7 +393,7 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, epoc
         order, total = torch.randperm(len(obs), generator=generator), 0.0
         for b in range(batches):
             idx = order[b * batch_size : (b + 1) * batch_size]
-            loss = ((policy(obs[idx]) - target[idx]) ** 2).sum(-1).mean()
+            loss = policy.nll(obs[idx], target[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -323,13 +401,16 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, epoc
             total += float(loss.detach()) * len(idx)
         history.append(total / len(obs))
         if progress and (epoch % 10 == 9 or epoch == epochs - 1):
-            print(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.5f}", flush=True)
-    meta = {"policy": kind, "hyper": {"hidden": hidden, "depth": depth}, "env_id": demos.env_id,
+            print(f"epoch {epoch + 1}/{epochs}: negative log likelihood {history[-1]:.4f}", flush=True)
+    with torch.no_grad():
+        mse = float(((policy(obs)[:, 0] - target[:, 0]) ** 2).sum(-1).mean())  # the next action's
+    meta = {"policy": kind, "hyper": {"hidden": hidden, "depth": depth, "modes": modes, "horizon": horizon},
+            "execute": execute, "env_id": demos.env_id,
             "env_kwargs": demos.env_kwargs, "demos": demos.path, "steps": len(demos),
             "episodes": int(demos.episode.max()) + 1,
             "angles_deg": sorted({round(math.degrees(a), 6) for a in demos.angle.tolist()}),
             "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed},
-            "loss": history, "seconds": round(time.perf_counter() - started, 1),
+            "loss": history, "action_mse": mse, "seconds": round(time.perf_counter() - started, 1),
             "parameter_count": sum(p.numel() for p in policy.parameters())}  # fmt: skip
     return policy.eval(), meta
 
@@ -363,17 +444,22 @@ def load_policy(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     try:
         meta = json.loads(payload["meta"])
         policy = bc_policy(meta["policy"], meta["env_id"], meta["env_kwargs"], **meta["hyper"])
+        if not 1 <= int(meta["execute"]) <= policy.horizon:
+            raise ValueError(f"execute {meta['execute']} is not in [1, {policy.horizon}]")
         policy.load_state_dict(payload["state_dict"], strict=True)
-    except (KeyError, TypeError, RuntimeError, json.JSONDecodeError) as err:
+    except (KeyError, TypeError, ValueError, RuntimeError, json.JSONDecodeError) as err:
         raise ValueError(f"policy: {path} holds a policy that cannot be rebuilt ({err!r})") from None
     return policy.eval(), meta
 
 
 class BCAgent:
-    """A behaviour-cloning policy as a benchmark agent: deterministic, batched."""
+    """A behaviour-cloning policy as a benchmark agent: deterministic and batched; it predicts a chunk of
+    actions, acts with the first ``meta["execute"]`` of them, then predicts again (``reset`` starts afresh)."""
 
     def __init__(self, policy: nn.Module, meta: dict[str, Any], label: str = "bc", dtype: torch.dtype = torch.float32):
         self.policy, self.meta, self.label, self.dtype = policy.to(dtype), meta, label, dtype
+        self.execute = int(meta.get("execute", 1))
+        self._queue: np.ndarray | None = None  # (B, steps left, d)
 
     @classmethod
     def load(cls, spec: str, env: gym.Env, label: str) -> BCAgent:
@@ -397,10 +483,16 @@ class BCAgent:
 
     def reset(self, seed: int | None = None) -> None:
         del seed  # deterministic
+        self._queue = None
 
     def act(self, obs: Any) -> np.ndarray:
         return self.act_batch(np.asarray(obs, np.float64)[None])[0]
 
     @torch.no_grad()
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        return self.policy(torch.as_tensor(np.asarray(obs), dtype=self.dtype)).double().numpy().astype(np.float32)
+        obs = np.asarray(obs)
+        if self._queue is None or self._queue.shape[1] == 0 or len(self._queue) != len(obs):
+            chunk = self.policy(torch.as_tensor(obs, dtype=self.dtype)).double().numpy()
+            self._queue = chunk[:, : self.execute]
+        action, self._queue = self._queue[:, 0], self._queue[:, 1:]
+        return action

@@ -120,8 +120,9 @@ def test_bc_policies(tmp_path, demo_path):
         assert meta["loss"][-1] < meta["loss"][0]  # it learns
         policy = policy.double()
         with torch.no_grad():
-            a, b = policy(obs).numpy(), policy(rotated).numpy()
-        gap = float(np.max(np.abs(b - np.stack([symmetry.act_action(g, x) for x in a]))))
+            a, b = policy(obs).numpy(), policy(rotated).numpy()  # action chunks, (N, horizon, 2)
+        assert a.shape == (len(obs), meta["hyper"]["horizon"], 2)
+        gap = float(np.max(np.abs(b - np.stack([[symmetry.act_action(g, x) for x in chunk] for chunk in a]))))
         assert check(gap), (kind, gap)  # VN: policy(g.s) = g.policy(s); the MLP is far from it
         path = save_policy(policy.float(), meta, tmp_path / f"{kind}.pt")
         loaded, loaded_meta = load_policy(path)
@@ -132,12 +133,32 @@ def test_bc_policies(tmp_path, demo_path):
         assert isinstance(agent, BCAgent) and agent.act(demos.obs[0]).shape == (2,)
 
 
+def test_chunks_and_their_execution(demo_path):
+    demos = load_demos(demo_path)
+    chunks = demos.chunks(4)
+    last = int(np.flatnonzero(demos.episode == 0)[-1])  # the first episode's last step
+    assert np.array_equal(chunks[last - 1, :2], demos.actions[last - 1 : last + 1])
+    assert np.array_equal(chunks[last, 1:], np.zeros((3, 2)))  # nothing from the next episode
+    policy, meta = train_bc(demos, "mlp", hidden=8, depth=1, horizon=4, execute=3, epochs=1)
+    agent = BCAgent(policy, meta, dtype=torch.float64)
+    obs = demos.obs[0]
+    with torch.no_grad():
+        chunk = policy.double()(torch.as_tensor(obs[None]))[0].numpy()
+    taken = [agent.act(obs) for _ in range(4)]
+    # the first 3 actions of the chunk, then a new chunk (the same observation: its first action again)
+    assert np.array_equal(np.array(taken), chunk[[0, 1, 2, 0]])
+    agent.reset()
+    assert np.array_equal(agent.act(obs), chunk[0])
+
+
 def test_bc_bad_input(tmp_path, demo_path):
     demos = load_demos(demo_path)
     policy, meta = train_bc(demos, "mlp", hidden=8, depth=1, epochs=1)
     path = save_policy(policy, meta, tmp_path / "mlp.pt")
     with pytest.raises(ValueError, match="policy: expected 'mlp' or 'vn'"):
         train_bc(demos, "transformer")
+    with pytest.raises(ValueError, match=r"execute: at most horizon \(4\)"):
+        train_bc(demos, "mlp", horizon=4, execute=5)
     with pytest.raises(ValueError, match="dtype=float32 or dtype=float64"):
         make_agent(f"bc:{path},dtype=float16", gym.make("EqPushT-v1", task="pusht"))
     with pytest.raises(ValueError, match="was trained on EqPushT-v1, not EqPushT3D-v1"):
