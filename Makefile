@@ -60,10 +60,10 @@ EQB := $(BIN)/python -m agents bench --max-steps 60
 EQB3 := $(BIN)/python -m agents bench --max-steps 100 --workers 2
 LADDER := --env EqPushT3D-v1 --orientations ladder --per-split 1 --tasks 32 --videos 0
 RESULTS := push_vn_eq64 push_mlp_plain push_vn_eq32 push_vnlatent_eq64 push_vn_plain push_scripted push_ppo1m \
-	pose_vn_eq64 pose_mlp_plain 3d_push_vn_eq64 3d_push_vn_eq64_physics \
+	pose_vn_eq64 pose_mlp_plain pusht_vn_eq64 3d_push_vn_eq64 3d_push_vn_eq64_physics \
 	3d_pose_vn_eq64 3d_pose_vn_eq64_physics 3d_push_mlp_plain 3d_pose_mlp_plain 3d_push_scripted
 results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS))) pusht-results
-	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_%,$(RESULTS)))
+	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter push_% pose_% pusht_vn_eq64,$(RESULTS)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(filter 3d_%,$(RESULTS)))
 runs/ppo_push_1m.zip: | setup
 	$(BIN)/python -m agents sb3 --env EqPushT-v0 --algo ppo --task push --steps 1000000 --out $@
@@ -85,6 +85,8 @@ runs/bench/pose_vn_eq64/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 runs/bench/pose_mlp_plain/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:mlp_explicit-push2d,equivariant=false --label "MLP explicit + plain planner" --tasks 8 --videos 0 --out $(@D)
+runs/bench/pusht_vn_eq64/summary.json: | setup
+	$(EQB) --env-kwargs '{"task": "pusht"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 # gym-pusht's own task (issue 11): 300-step episodes, 32 paired tasks x (8 slice + 9 held-out orientations).
 # The contact planner solves it; its solved episodes on the slice are the demonstrations (a Minari dataset)
 # behaviour cloning learns from (about 25 minutes in all on 2 cores)

@@ -161,17 +161,17 @@ def _demos(config: DemosConfig) -> None:
 
 
 def _bc(config: BCConfig) -> None:
-    from agents.imitation import load_demos, save_policy, train_bc
+    from agents.imitation import dagger, load_demos, save_policy
 
     demos = load_demos(config.demos)
-    policy, meta = train_bc(demos, config.policy, hidden=config.hidden, depth=config.depth, modes=config.modes,
-                            horizon=config.horizon, execute=config.execute, epochs=config.epochs,
-                            batch_size=config.batch_size, lr=config.lr, seed=config.seed,
-                            progress=True)  # fmt: skip
+    train = dict(hidden=config.hidden, depth=config.depth, modes=config.modes, horizon=config.horizon,
+                 execute=config.execute, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr)  # fmt: skip
+    policy, meta = dagger(demos, config.policy, rounds=config.dagger_rounds, episodes=config.dagger_episodes,
+                          seed=config.seed, workers=config.workers, progress=True, **train)  # fmt: skip
     path = save_policy(policy, meta, config.out)
     print(f"{config.policy}: {meta['parameter_count']:,} parameters, {meta['steps']} steps of {meta['episodes']} "
-          f"episodes, final NLL {meta['loss'][-1]:.4f}, action MSE {meta['action_mse']:.4f}, {meta['seconds']} s; "
-          f"wrote {path}")  # fmt: skip
+          f"episodes + {meta['extra_labels']} DAgger labels, final NLL {meta['loss'][-1]:.4f}, action MSE "
+          f"{meta['action_mse']:.4f}, {meta['seconds']} s (last fit); wrote {path}")  # fmt: skip
 
 
 def _paper(config: PaperConfig) -> None:

@@ -318,11 +318,20 @@ class BCConfig(Threads):
     lr: float = 1e-3
     """Adam's step size (cosine-decayed to 0)."""
     seed: int = 0
-    """Seeds the initialisation and the batches."""
+    """Seeds the initialisation, the batches and DAgger's starts."""
+    dagger_rounds: int = 0
+    """DAgger rounds after the first fit: roll the policy out on the demonstrations' orientations, have the
+    contact planner label the states it reaches, retrain on everything."""
+    dagger_episodes: int = 8
+    """Starts per orientation in each DAgger round."""
+    workers: int = 1
+    """Worker processes for DAgger's rollouts (one orientation per job)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _positive(self, "hidden", "depth", "modes", "horizon", "execute", "epochs", "batch_size")
+        _positive(self, "hidden", "depth", "modes", "horizon", "execute", "epochs", "batch_size", "dagger_episodes",
+                  "workers")  # fmt: skip
+        _non_negative(self, "dagger_rounds")
         if self.execute > self.horizon:
             raise ValueError(f"execute: at most --horizon ({self.horizon}) actions, got {self.execute}")
         if not (math.isfinite(self.lr) and self.lr > 0):

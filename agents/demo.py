@@ -124,7 +124,7 @@ def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
         rows.append((split, degrees, info["is_success"], len(actions), info["coverage"], 1e3 * np.mean(seconds),
                      1e3 * np.max(seconds)))  # fmt: skip
         streams.append(frames)
-        labels.append(f"{split} {degrees:g} deg: coverage {info['coverage']:.3f}")
+        labels.append(f"{split} {degrees:g} deg: {'success' if info['is_success'] else 'fail'}")
         colors.append((140, 255, 140) if info["is_success"] else (255, 140, 140))
     print(f"\nEqPushT-v1 task=pusht seed={config.pusht_seed}, frame mode, contact planner (eqenvs.contact)")
     print(f"{'split':9} {'angle':>6} {'success':>7} {'steps':>5} {'coverage':>8} {'ms/step':>7} {'worst step ms':>13}")

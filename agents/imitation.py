@@ -45,7 +45,17 @@ from torch import nn
 
 from eqenvs.files import atomic_path, check_output_folder, check_output_path, existing_file, json_safe, write_sidecar
 
-__all__ = ["BCAgent", "Demos", "bc_policy", "load_demos", "load_policy", "record_demos", "save_policy", "train_bc"]
+__all__ = [
+    "BCAgent",
+    "Demos",
+    "bc_policy",
+    "dagger",
+    "load_demos",
+    "load_policy",
+    "record_demos",
+    "save_policy",
+    "train_bc",
+]
 
 DATASET_ID = "eqenvs/pusht-contact-v0"
 """Minari id of the demonstrations (namespace eqenvs); the folder ``record_demos`` writes holds it."""
@@ -371,10 +381,12 @@ def bc_policy(kind: str, env_id: str, env_kwargs: dict[str, Any], hidden: int, d
 
 def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, modes: int = 5, horizon: int = 8,
              execute: int = 4, epochs: int = 60, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
-             progress: bool = False) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
+             extra: tuple[np.ndarray, np.ndarray] | None = None, progress: bool = False
+             ) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
     """Fit a policy to the demonstrations' action chunks (each step's label and the next ``horizon - 1``) by
     the mixture's negative log likelihood (Adam, cosine-decayed step size). The agent acts with the first
-    ``execute`` actions of a chunk, then predicts the next."""
+    ``execute`` actions of a chunk, then predicts the next. ``extra``: more (observations, chunks) pairs
+    (DAgger's labels), trained on with the demonstrations."""
     if min(hidden, depth, modes, horizon, execute, epochs, batch_size) < 1 or not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"hidden, depth, modes, horizon, execute, epochs, batch_size must be >= 1 and lr > 0; got "
                          f"{hidden}, {depth}, {modes}, {horizon}, {execute}, {epochs}, {batch_size}, {lr}")  # fmt: skip
@@ -383,6 +395,9 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
     torch.manual_seed(seed)
     policy = bc_policy(kind, demos.env_id, demos.env_kwargs, hidden, depth, modes, horizon)
     obs, target = torch.as_tensor(demos.obs, dtype=torch.float32), torch.as_tensor(demos.chunks(horizon))
+    if extra is not None:
+        obs = torch.cat([obs, torch.as_tensor(extra[0], dtype=torch.float32)])
+        target = torch.cat([target, torch.as_tensor(extra[1][:, :horizon], dtype=torch.float32)])
     policy.fit_scaling(obs)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     batches = math.ceil(len(obs) / batch_size)
@@ -405,7 +420,7 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
     with torch.no_grad():
         mse = float(((policy(obs)[:, 0] - target[:, 0]) ** 2).sum(-1).mean())  # the next action's
     meta = {"policy": kind, "hyper": {"hidden": hidden, "depth": depth, "modes": modes, "horizon": horizon},
-            "execute": execute, "env_id": demos.env_id,
+            "execute": execute, "env_id": demos.env_id, "extra_labels": 0 if extra is None else len(extra[0]),
             "env_kwargs": demos.env_kwargs, "demos": demos.path, "steps": len(demos),
             "episodes": int(demos.episode.max()) + 1,
             "angles_deg": sorted({round(math.degrees(a), 6) for a in demos.angle.tolist()}),
@@ -413,6 +428,93 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
             "loss": history, "action_mse": mse, "seconds": round(time.perf_counter() - started, 1),
             "parameter_count": sum(p.numel() for p in policy.parameters())}  # fmt: skip
     return policy.eval(), meta
+
+
+# --------------------------------------------------------------------------- DAgger
+class _Labeller:
+    """The contact planner's next ``horizon`` actions from any state of the canonical (identity) scene: a fresh
+    planner on a fresh copy of the state (pusher velocity included), run forward in the simulator."""
+
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any], horizon: int):
+        from eqenvs.contact import ContactPlanner
+
+        self.env = gym.make(env_id, max_episode_steps=None, **env_kwargs)
+        self.planner = ContactPlanner(self.env.unwrapped.obs_layout, self.env.unwrapped.scene.action_type)
+        self.horizon = horizon
+
+    def chunk(self, state: np.ndarray, velocity: tuple[float, float]) -> np.ndarray:
+        env, scene = self.env, self.env.unwrapped.scene
+        env.reset(options={"state": state})
+        scene._sim.agent.velocity = velocity
+        obs = scene._get_obs()
+        self.planner.reset()
+        actions = np.zeros((self.horizon, 2))
+        for h in range(self.horizon):
+            actions[h] = self.planner.act(obs)
+            obs, _, terminated, _, _ = env.step(actions[h])
+            if terminated:  # solved: hold still, as the demonstrations' chunks do past an episode's end
+                break
+        return actions
+
+
+def _dagger_job(policy_path: str, env_id: str, env_kwargs: dict[str, Any], angle: float, seeds: list[int],
+                max_steps: int) -> dict[str, Any]:  # fmt: skip
+    """Roll the current policy out at one orientation; label every state it predicts a chunk at with the
+    expert's chunk (computed in the canonical scene, then seen from the orientation)."""
+    policy, meta = load_policy(policy_path)
+    agent = BCAgent(policy, meta)
+    labeller = _Labeller(env_id, env_kwargs, policy.horizon)
+    env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
+    symmetry, g = env.unwrapped.symmetry, env.unwrapped.symmetry.element(angle)
+    observations, chunks, solved = [], [], 0
+    for seed in seeds:
+        obs, _ = env.reset(seed=seed, options={"orientation": angle})
+        agent.reset()
+        for t in range(max_steps):
+            if t % agent.execute == 0:  # where the policy predicts a chunk
+                scene = env.unwrapped.scene
+                expert = labeller.chunk(scene.get_state(), tuple(scene._sim.agent.velocity))
+                observations.append(obs)
+                chunks.append(np.stack([symmetry.act_action(g, a) for a in expert]))
+            obs, _, terminated, truncated, info = env.step(agent.act(obs))
+            if terminated or truncated:
+                break
+        solved += bool(info["is_success"])
+    return {"obs": np.array(observations), "chunks": np.array(chunks, np.float32), "solved": solved,
+            "episodes": len(seeds)}  # fmt: skip
+
+
+def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0, max_steps: int = 300,
+           workers: int = 1, progress: bool = False, **train: Any) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
+    """DAgger: train on the demonstrations, then ``rounds`` times roll the policy out (``episodes`` starts at
+    each orientation of the demonstrations), have the expert label the states it reached, and retrain on
+    everything. The rollouts use the demonstrations' orientations only, so the policy never sees another."""
+    from agents.workers import run_jobs
+
+    if rounds < 0 or episodes < 1:
+        raise ValueError(f"rounds, episodes: expected >= 0 and >= 1, got {rounds}, {episodes}")
+    angles = sorted(set(demos.angle.tolist()))
+    extra_obs, extra_chunks, history = [], [], []
+    policy, meta = train_bc(demos, kind, seed=seed, progress=progress, **train)
+    for r in range(rounds):
+        with tempfile.TemporaryDirectory() as folder:
+            path = save_policy(policy, meta, Path(folder) / "policy.pt")
+            jobs = [(str(path), demos.env_id, demos.env_kwargs, angle,
+                     [seed * 100_000 + 50_000 + 1000 * r + 100 * i + k for k in range(episodes)], max_steps)
+                    for i, angle in enumerate(angles)]  # fmt: skip
+            results: dict[int, dict[str, Any]] = {}
+            run_jobs(_dagger_job, jobs, results.__setitem__, workers=workers)
+        solved = sum(results[i]["solved"] for i in results) / sum(results[i]["episodes"] for i in results)
+        extra_obs += [results[i]["obs"] for i in sorted(results)]
+        extra_chunks += [results[i]["chunks"] for i in sorted(results)]
+        history.append({"round": r + 1, "rollout_success": solved, "labels": int(sum(len(o) for o in extra_obs))})
+        if progress:
+            print(f"DAgger round {r + 1}/{rounds}: the policy solved {solved:.2f} of its rollouts on the slice; "
+                  f"{history[-1]['labels']} expert-labelled states in all; retraining", flush=True)  # fmt: skip
+        extra = (np.concatenate(extra_obs), np.concatenate(extra_chunks))
+        policy, meta = train_bc(demos, kind, seed=seed, progress=progress, extra=extra, **train)
+    meta["dagger"] = {"rounds": rounds, "episodes_per_orientation": episodes, "history": history}
+    return policy, meta
 
 
 def save_policy(policy: nn.Module, meta: dict[str, Any], path: str | Path) -> Path:

@@ -151,6 +151,29 @@ def test_chunks_and_their_execution(demo_path):
     assert np.array_equal(agent.act(obs), chunk[0])
 
 
+def test_dagger_labels_states_with_the_experts_chunks(demo_path):
+    from agents.imitation import _Labeller, dagger
+
+    demos = load_demos(demo_path)
+    # the labeller from an episode's start state gives the expert's first action of that episode
+    env = gym.make("EqPushT-v1", task="pusht")
+    env.reset(seed=demos_seed(demo_path, 0), options={"orientation": 0.0})
+    scene = env.unwrapped.scene
+    chunk = _Labeller("EqPushT-v1", {"task": "pusht"}, 3).chunk(scene.get_state(), tuple(scene._sim.agent.velocity))
+    first = demos.actions[demos.episode == 0][0]
+    assert chunk.shape == (3, 2) and np.max(np.abs(chunk[0] - first)) < 1e-4
+    _, meta = dagger(demos, "mlp", rounds=1, episodes=1, max_steps=8, hidden=8, depth=1, epochs=1, horizon=4,
+                          execute=4)  # fmt: skip
+    # 2 orientations x 1 start x (8 steps / 4 per chunk) labelled states
+    assert meta["extra_labels"] == 4 and meta["dagger"]["history"][0]["labels"] == 4
+
+
+def demos_seed(path, episode: int) -> int:
+    import minari
+
+    return next(iter(minari.MinariDataset(path / "data").storage.get_episode_metadata([episode])))["seed"]
+
+
 def test_bc_bad_input(tmp_path, demo_path):
     demos = load_demos(demo_path)
     policy, meta = train_bc(demos, "mlp", hidden=8, depth=1, epochs=1)
