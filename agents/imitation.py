@@ -442,9 +442,13 @@ class _Labeller:
         self.planner = ContactPlanner(self.env.unwrapped.obs_layout, self.env.unwrapped.scene.action_type)
         self.horizon = horizon
 
-    def chunk(self, state: np.ndarray, velocity: tuple[float, float]) -> np.ndarray:
+    def chunk(self, state: np.ndarray, velocity: tuple[float, float]) -> np.ndarray | None:
+        """None for a state the env cannot be reset to (a block pressed into a wall past its origin)."""
         env, scene = self.env, self.env.unwrapped.scene
-        env.reset(options={"state": state})
+        try:
+            env.reset(options={"state": state})
+        except ValueError:
+            return None
         scene._sim.agent.velocity = velocity
         obs = scene._get_obs()
         self.planner.reset()
@@ -474,8 +478,9 @@ def _dagger_job(policy_path: str, env_id: str, env_kwargs: dict[str, Any], angle
             if t % agent.execute == 0:  # where the policy predicts a chunk
                 scene = env.unwrapped.scene
                 expert = labeller.chunk(scene.get_state(), tuple(scene._sim.agent.velocity))
-                observations.append(obs)
-                chunks.append(np.stack([symmetry.act_action(g, a) for a in expert]))
+                if expert is not None:
+                    observations.append(obs)
+                    chunks.append(np.stack([symmetry.act_action(g, a) for a in expert]))
             obs, _, terminated, truncated, info = env.step(agent.act(obs))
             if terminated or truncated:
                 break

@@ -159,9 +159,12 @@ def test_dagger_labels_states_with_the_experts_chunks(demo_path):
     env = gym.make("EqPushT-v1", task="pusht")
     env.reset(seed=demos_seed(demo_path, 0), options={"orientation": 0.0})
     scene = env.unwrapped.scene
-    chunk = _Labeller("EqPushT-v1", {"task": "pusht"}, 3).chunk(scene.get_state(), tuple(scene._sim.agent.velocity))
+    labeller = _Labeller("EqPushT-v1", {"task": "pusht"}, 3)
+    chunk = labeller.chunk(scene.get_state(), tuple(scene._sim.agent.velocity))
     first = demos.actions[demos.episode == 0][0]
     assert chunk.shape == (3, 2) and np.max(np.abs(chunk[0] - first)) < 1e-4
+    # a block pressed into the right wall past its origin (met in a rollout) cannot be reset to: no label
+    assert labeller.chunk(np.array([256.0, 256.0, 509.3, 349.4, 0.3]), (0.0, 0.0)) is None
     _, meta = dagger(demos, "mlp", rounds=1, episodes=1, max_steps=8, hidden=8, depth=1, epochs=1, horizon=4,
                           execute=4)  # fmt: skip
     # 2 orientations x 1 start x (8 steps / 4 per chunk) labelled states
