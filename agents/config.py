@@ -307,11 +307,11 @@ class BCConfig(Threads):
     """Hidden layers (VN: residual blocks)."""
     modes: int = 5
     """Components of the policy's Gaussian mixture (1: a unimodal policy, mean squared error up to a scale)."""
-    horizon: int = 8
+    horizon: int = 16
     """Actions per predicted chunk (1: one action per step)."""
-    execute: int = 4
+    execute: int = 8
     """Actions of a chunk the agent executes before predicting the next (<= horizon)."""
-    epochs: int = 60
+    epochs: int = 120
     """Passes over the demonstrations."""
     batch_size: int = 256
     """Steps per gradient step."""

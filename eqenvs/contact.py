@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from eqenvs.groups import SE2
+from eqenvs.groups import SE2, rotation_2d
 from eqenvs.pusht import (
     ARENA_CENTRE,
     ARENA_SQUARE,
@@ -54,14 +54,9 @@ _DETOUR = 30.0  # waypoints sit this far out from the T's convex hull
 _CANONICAL_GOAL = TASKS["pusht"].goal  # (256, 256, pi/4): gym-pusht's goal, px and rad
 
 
-def _rotation(angle: float) -> np.ndarray:
-    c, s = math.cos(angle), math.sin(angle)
-    return np.array([[c, -s], [s, c]])
-
-
 def _place(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
     """Body-frame points (px) at pose (x, y, angle) in the scene."""
-    return points @ _rotation(float(pose[2])).T + pose[:2]
+    return SE2(rotation_2d(pose[2]), pose[:2]).act_points(points)
 
 
 def _contacts() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -114,7 +109,7 @@ class ContactPlanner:
             raise ValueError(f"time_weight: must be finite and >= 0, got {time_weight}")
         self.layout, self.action_type, self.canonical = obs_layout, action_type, bool(canonical)
         self.distances, self.time_weight = tuple(float(d) for d in distances), float(time_weight)
-        self.tilts = tuple(_rotation(math.radians(t)) for t in tilts_deg)
+        self.tilts = tuple(rotation_2d(math.radians(t)) for t in tilts_deg)
         self.sim = _Sim(_centred(SE2.identity()))
         self.sim._setup()
         self.contacts = _contacts()
@@ -128,8 +123,8 @@ class ContactPlanner:
 
     def act(self, obs: Any) -> np.ndarray:
         obs = np.asarray(obs["state"] if isinstance(obs, dict) else obs, dtype=np.float64)
-        rotation, origin = self._frame(obs)
-        pusher, block, goal = self._canonical_state(obs, rotation, origin)
+        frame = self._frame(obs)
+        pusher, block, goal = self._canonical_state(obs, frame)
         plan = self._plan
         if plan is None or self._stale(plan, block):
             plan = self._plan = self._decide(pusher, block, goal)
@@ -147,15 +142,15 @@ class ContactPlanner:
         # the observed frame would move them by up to an ulp)
         delta = delta.astype(np.float32).astype(np.float64)
         if self.action_type == "delta":
-            return rotation @ delta
+            return frame.act_vectors(delta)
         point = (pusher + delta * DELTA_SCALE_PX).astype(np.float32).astype(np.float64)
-        return rotation @ (point - ARENA_CENTRE) + origin * ARENA_UNIT_PX + ARENA_CENTRE
+        return frame.act_points((point - ARENA_CENTRE) / ARENA_UNIT_PX) * ARENA_UNIT_PX + ARENA_CENTRE
 
     # ------------------------------------------------------------------ frames
-    def _frame(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rotation R and offset t (arena units) with obs point = R canonical point + t: the goal's frame."""
+    def _frame(self, obs: np.ndarray) -> SE2:
+        """The goal's frame: the element g with obs = g . (the observation at the identity), in arena units."""
         if not self.canonical:
-            return np.eye(2), np.zeros(2)
+            return SE2.identity()
         f = self.layout.split(obs)
         d, (gx, gy, ga) = f["goal_dir"], _CANONICAL_GOAL
         d0 = np.array([math.cos(ga), math.sin(ga)])
@@ -163,17 +158,17 @@ class ContactPlanner:
         n = math.hypot(c, s)
         rotation = np.array([[c, -s], [s, c]]) / n
         goal0 = (np.array([gx, gy]) - ARENA_CENTRE) / ARENA_UNIT_PX
-        return rotation, f["goal_pos"] - rotation @ goal0
+        return SE2(rotation, f["goal_pos"] - rotation @ goal0)
 
-    def _canonical_state(self, obs, rotation, origin) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _canonical_state(self, obs: np.ndarray, frame: SE2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pusher (px), block pose and goal pose (px, rad) in the planning frame, rounded to float32."""
-        f = self.layout.split(obs)
+        f, back = self.layout.split(obs), frame.inverse()
 
         def point(v: np.ndarray) -> np.ndarray:
-            return rotation.T @ (v - origin) * ARENA_UNIT_PX + ARENA_CENTRE
+            return back.act_points(v) * ARENA_UNIT_PX + ARENA_CENTRE
 
         def angle(v: np.ndarray) -> float:
-            u = rotation.T @ v
+            u = back.act_vectors(v)
             return math.atan2(u[1], u[0])
 
         pusher = point(f["pusher_pos"])
@@ -215,7 +210,7 @@ class ContactPlanner:
         self.sim._setup()  # a fresh pymunk space: no contact cache from earlier decisions, so a decision depends
         # on its inputs alone (the same at every orientation, and the same for the same seed)
         graph = _Graph(pusher, block)
-        rotation = _rotation(float(block[2]))
+        rotation = rotation_2d(block[2])
         best: tuple[float, list[np.ndarray], np.ndarray] | None = None
         for contact, inward in self.contacts:
             at = rotation @ contact + block[:2]
