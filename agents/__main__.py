@@ -165,7 +165,8 @@ def _bc(config: BCConfig) -> None:
 
     demos = load_demos(config.demos)
     train = dict(hidden=config.hidden, depth=config.depth, modes=config.modes, horizon=config.horizon,
-                 execute=config.execute, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr)  # fmt: skip
+                 execute=config.execute, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                 augment=config.augment)  # fmt: skip
     policy, meta = dagger(demos, config.policy, rounds=config.dagger_rounds, episodes=config.dagger_episodes,
                           seed=config.seed, workers=config.workers, progress=True, **train)  # fmt: skip
     path = save_policy(policy, meta, config.out)

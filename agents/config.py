@@ -319,6 +319,9 @@ class BCConfig(Threads):
     """Adam's step size (cosine-decayed to 0)."""
     seed: int = 0
     """Seeds the initialisation, the batches and DAgger's starts."""
+    augment: str = ""
+    """A split name (e.g. slice): turn every training sample to an orientation drawn from that split's arc
+    (the demonstrations' orientations must lie in it). Empty: no augmentation."""
     dagger_rounds: int = 0
     """DAgger rounds after the first fit: roll the policy out on the demonstrations' orientations, have the
     contact planner label the states it reaches, retrain on everything."""

@@ -379,14 +379,46 @@ def bc_policy(kind: str, env_id: str, env_kwargs: dict[str, Any], hidden: int, d
     raise ValueError(f"policy: expected 'mlp' or 'vn', got {kind!r}")
 
 
+def _augmentation_arc(demos: Demos, augment: str) -> tuple[float, float] | None:
+    """The (start, length) of the split ``augment``'s arc, checked to hold every demonstration's orientation."""
+    if not augment:
+        return None
+    from eqenvs.splits import get_split
+
+    split = get_split(demos.env_id, augment)
+    if not hasattr(split, "start") or split.group.dim != 2:
+        raise ValueError(f"augment: {augment!r} is not an arc of planar orientations")
+    outside = sorted({a for a in demos.angle.tolist() if not split.contains(a)})
+    if outside:
+        raise ValueError(f"augment: the demonstrations hold orientations outside {augment!r}: "
+                         f"{[round(math.degrees(a), 3) for a in outside]} deg")  # fmt: skip
+    return split.start, split.length
+
+
+def _turn(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Rotate every 2-vector of each row of ``x`` (..., 2k) or (..., k, 2) by that row's ``angle`` about the
+    origin: frame mode's action on EqPushT's state (points about the arena centre, and vectors) and on
+    delta actions (``tests/test_imitation.py`` checks it against ``Symmetry.act_obs``)."""
+    c, s = torch.cos(angle), torch.sin(angle)
+    shape = x.shape
+    v = x.reshape(len(x), -1, 2)
+    c, s = c[:, None], s[:, None]
+    turned = torch.stack([c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1]], dim=-1)
+    return turned.reshape(shape)
+
+
 def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, modes: int = 5, horizon: int = 8,
              execute: int = 4, epochs: int = 60, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
-             extra: tuple[np.ndarray, np.ndarray] | None = None, progress: bool = False
+             extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, augment: str = "",
+             progress: bool = False
              ) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
     """Fit a policy to the demonstrations' action chunks (each step's label and the next ``horizon - 1``) by
     the mixture's negative log likelihood (Adam, cosine-decayed step size). The agent acts with the first
-    ``execute`` actions of a chunk, then predicts the next. ``extra``: more (observations, chunks) pairs
-    (DAgger's labels), trained on with the demonstrations."""
+    ``execute`` actions of a chunk, then predicts the next. ``extra``: more (observations, chunks,
+    orientations) triples (DAgger's labels), trained on with the demonstrations. ``augment``: a split name
+    (e.g. "slice"): every sample of every batch is turned, with its chunk, to an orientation drawn
+    uniformly from that split's arc (frame mode's group action, so a turned sample is a true sample of the
+    env at the new orientation); the policy still sees no orientation outside the split."""
     if min(hidden, depth, modes, horizon, execute, epochs, batch_size) < 1 or not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"hidden, depth, modes, horizon, execute, epochs, batch_size must be >= 1 and lr > 0; got "
                          f"{hidden}, {depth}, {modes}, {horizon}, {execute}, {epochs}, {batch_size}, {lr}")  # fmt: skip
@@ -395,9 +427,12 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
     torch.manual_seed(seed)
     policy = bc_policy(kind, demos.env_id, demos.env_kwargs, hidden, depth, modes, horizon)
     obs, target = torch.as_tensor(demos.obs, dtype=torch.float32), torch.as_tensor(demos.chunks(horizon))
+    angle = torch.as_tensor(demos.angle, dtype=torch.float32)
     if extra is not None:
         obs = torch.cat([obs, torch.as_tensor(extra[0], dtype=torch.float32)])
         target = torch.cat([target, torch.as_tensor(extra[1][:, :horizon], dtype=torch.float32)])
+        angle = torch.cat([angle, torch.as_tensor(extra[2], dtype=torch.float32)])
+    arc = _augmentation_arc(demos, augment)
     policy.fit_scaling(obs)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     batches = math.ceil(len(obs) / batch_size)
@@ -408,7 +443,12 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
         order, total = torch.randperm(len(obs), generator=generator), 0.0
         for b in range(batches):
             idx = order[b * batch_size : (b + 1) * batch_size]
-            loss = policy.nll(obs[idx], target[idx])
+            batch_obs, batch_target = obs[idx], target[idx]
+            if arc is not None:
+                start, length = arc
+                turn = start + length * torch.rand(len(idx), generator=generator) - angle[idx]
+                batch_obs, batch_target = _turn(batch_obs, turn), _turn(batch_target, turn)
+            loss = policy.nll(batch_obs, batch_target)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -424,7 +464,7 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
             "env_kwargs": demos.env_kwargs, "demos": demos.path, "steps": len(demos),
             "episodes": int(demos.episode.max()) + 1,
             "angles_deg": sorted({round(math.degrees(a), 6) for a in demos.angle.tolist()}),
-            "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed},
+            "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "augment": augment},
             "loss": history, "action_mse": mse, "seconds": round(time.perf_counter() - started, 1),
             "parameter_count": sum(p.numel() for p in policy.parameters())}  # fmt: skip
     return policy.eval(), meta
@@ -499,7 +539,7 @@ def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0
     if rounds < 0 or episodes < 1:
         raise ValueError(f"rounds, episodes: expected >= 0 and >= 1, got {rounds}, {episodes}")
     angles = sorted(set(demos.angle.tolist()))
-    extra_obs, extra_chunks, history = [], [], []
+    extra_obs, extra_chunks, extra_angles, history = [], [], [], []
     policy, meta = train_bc(demos, kind, seed=seed, progress=progress, **train)
     for r in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
@@ -512,11 +552,12 @@ def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0
         solved = sum(results[i]["solved"] for i in results) / sum(results[i]["episodes"] for i in results)
         extra_obs += [results[i]["obs"] for i in sorted(results)]
         extra_chunks += [results[i]["chunks"] for i in sorted(results)]
+        extra_angles += [np.full(len(results[i]["obs"]), angles[i]) for i in sorted(results)]
         history.append({"round": r + 1, "rollout_success": solved, "labels": int(sum(len(o) for o in extra_obs))})
         if progress:
             print(f"DAgger round {r + 1}/{rounds}: the policy solved {solved:.2f} of its rollouts on the slice; "
                   f"{history[-1]['labels']} expert-labelled states in all; retraining", flush=True)  # fmt: skip
-        extra = (np.concatenate(extra_obs), np.concatenate(extra_chunks))
+        extra = (np.concatenate(extra_obs), np.concatenate(extra_chunks), np.concatenate(extra_angles))
         policy, meta = train_bc(demos, kind, seed=seed, progress=progress, extra=extra, **train)
     meta["dagger"] = {"rounds": rounds, "episodes_per_orientation": episodes, "history": history}
     return policy, meta

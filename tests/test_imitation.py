@@ -177,6 +177,25 @@ def demos_seed(path, episode: int) -> int:
     return next(iter(minari.MinariDataset(path / "data").storage.get_episode_metadata([episode])))["seed"]
 
 
+def test_slice_augmentation_is_the_group_action(demo_path):
+    from agents.imitation import _turn
+
+    demos = load_demos(demo_path)
+    symmetry = gym.make("EqPushT-v1", task="pusht").unwrapped.symmetry
+    obs, chunk = demos.obs[:5], demos.chunks(3)[:5]
+    angle = np.array([0.3, -1.0, 2.0, 0.0, 4.0])
+    turned_obs = _turn(torch.as_tensor(obs), torch.as_tensor(angle)).numpy()
+    turned_chunk = _turn(torch.as_tensor(chunk, dtype=torch.float64), torch.as_tensor(angle)).numpy()
+    for k, a in enumerate(angle):
+        g = SE2.parse(float(a))
+        assert np.allclose(turned_obs[k], symmetry.act_obs(g, obs[k]), atol=1e-12)
+        assert np.allclose(turned_chunk[k], [symmetry.act_action(g, x) for x in chunk[k]], atol=1e-6)
+    _, meta = train_bc(demos, "mlp", hidden=8, depth=1, epochs=1, augment="slice")
+    assert meta["train"]["augment"] == "slice"
+    with pytest.raises(ValueError, match="outside 'heldout'"):
+        train_bc(demos, "mlp", hidden=8, depth=1, epochs=1, augment="heldout")
+
+
 def test_bc_bad_input(tmp_path, demo_path):
     demos = load_demos(demo_path)
     policy, meta = train_bc(demos, "mlp", hidden=8, depth=1, epochs=1)
