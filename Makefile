@@ -89,7 +89,7 @@ runs/bench/pusht_vn_eq64/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pusht"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 # gym-pusht's own task (issue 11): 300-step episodes, 32 paired tasks x (8 slice + 9 held-out orientations).
 # The contact planner solves it; its solved episodes on the slice are the demonstrations (a Minari dataset)
-# behaviour cloning learns from (about 25 minutes in all on 2 cores)
+# behaviour cloning learns from (about an hour in all on 2 cores, most of it DAgger's expert labels)
 EQBT = $(BIN)/python -m agents bench --max-steps 300 --tasks 32 --env-kwargs '{"task": "pusht"$(1)}'
 PUSHT := pusht_contact pusht_contact_physics pusht_contact_plain pusht_bc_mlp pusht_bc_vn pusht_scripted pusht_random
 pusht-results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(PUSHT)))
@@ -103,13 +103,13 @@ runs/bench/pusht_contact_plain/summary.json: | setup
 runs/demos/pusht-contact/data/metadata.json: | setup
 	$(BIN)/python -m agents demos --out $(patsubst %/data/metadata.json,%,$@) --split slice --episodes 64 --workers 2
 runs/bc/pusht_mlp.pt: runs/demos/pusht-contact/data/metadata.json
-	$(BIN)/python -m agents bc --demos runs/demos/pusht-contact --policy mlp --hidden 256 --dagger-rounds 3 --workers 2 --out $@
+	$(BIN)/python -m agents bc --demos runs/demos/pusht-contact --policy mlp --hidden 256 --augment slice --dagger-rounds 2 --workers 2 --out $@
 runs/bc/pusht_vn.pt: runs/demos/pusht-contact/data/metadata.json
 	$(BIN)/python -m agents bc --demos runs/demos/pusht-contact --policy vn --hidden 64 --dagger-rounds 2 --workers 2 --out $@
 runs/bench/pusht_bc_mlp/summary.json: runs/bc/pusht_mlp.pt
-	$(call EQBT) --agent bc:$< --label "BC MLP (slice demos)" --workers 2 --out $(@D)
+	$(call EQBT) --agent bc:$< --label "BC MLP (slice demos + DAgger)" --workers 2 --out $(@D)
 runs/bench/pusht_bc_vn/summary.json: runs/bc/pusht_vn.pt
-	$(call EQBT) --agent bc:$<,dtype=float64 --label "BC VN, fp64 (slice demos)" --workers 2 --out $(@D)
+	$(call EQBT) --agent bc:$<,dtype=float64 --label "BC VN, fp64 (slice demos + DAgger)" --workers 2 --out $(@D)
 runs/bench/pusht_scripted/summary.json: | setup
 	$(call EQBT) --agent scripted --label "scripted pusher" --videos 0 --workers 2 --out $(@D)
 runs/bench/pusht_random/summary.json: | setup
