@@ -113,7 +113,6 @@ class ContactPlanner:
         self.sim = _Sim(_centred(SE2.identity()))
         self.sim._setup()
         self.contacts = _contacts()
-        self.simulated_steps = 0  # control steps simulated, for the cost figures
         self.reset()
 
     # ------------------------------------------------------------------ agent API
@@ -198,7 +197,6 @@ class ContactPlanner:
             taken += 1
             if n < 1.0:
                 break
-        self.simulated_steps += taken
         x, y = sim.block.position
         return np.array([x, y, sim.block.angle]), taken
 
