@@ -27,6 +27,7 @@ g, the choice of component included, so trained on the slice it acts the same at
 
 from __future__ import annotations
 
+import abc
 import json
 import math
 import os
@@ -43,7 +44,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from eqenvs.files import atomic_path, check_output_folder, check_output_path, existing_file, json_safe, write_sidecar
+from eqenvs.files import check_output_folder, check_output_path, existing_file, json_safe, write_sidecar
 
 __all__ = [
     "BCAgent",
@@ -274,7 +275,7 @@ def load_demos(path: str | Path) -> Demos:
 LOG_STD_MIN, LOG_STD_MAX = -6.0, 1.0
 
 
-class MixturePolicy(nn.Module):
+class MixturePolicy(nn.Module, abc.ABC):
     """A Gaussian mixture over chunks of ``horizon`` actions (``modes`` components, each isotropic): trained
     by its negative log likelihood, acting with the mean chunk of its most probable component.
 
@@ -285,9 +286,9 @@ class MixturePolicy(nn.Module):
 
     horizon: int
 
+    @abc.abstractmethod
     def mixture(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Means (..., K, H, d), mixture logits (..., K) and log standard deviations (..., K)."""
-        raise NotImplementedError
 
     def nll(self, obs: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
         """Mean negative log likelihood of the action chunks ``chunk`` (..., H, d)."""
@@ -565,37 +566,27 @@ def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0
 
 def save_policy(policy: nn.Module, meta: dict[str, Any], path: str | Path) -> Path:
     """Write the policy (.pt: state dict + JSON metadata) atomically, and its readable sidecar .pt.json."""
-    import io
+    from agents.train import write_weights
 
     path = check_output_path(path, ".pt", "out")
-    payload = {"format": POLICY_FORMAT, "version": POLICY_VERSION,
-               "meta": json.dumps(json_safe(meta), allow_nan=False), "state_dict": policy.state_dict()}  # fmt: skip
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
+    write_weights(path, POLICY_FORMAT, POLICY_VERSION, meta, policy.state_dict())
     write_sidecar(path, {k: v for k, v in meta.items() if k != "loss"} | {"final_loss": meta["loss"][-1]})
     return path
 
 
 def load_policy(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild a policy written by ``save_policy`` (weights only: no pickle)."""
+    from agents.train import read_weights
+
     path = existing_file(path, "policy", "a .pt behaviour-cloning policy from `python -m agents bc`")
+    what = "a behaviour-cloning policy (written by `python -m agents bc`)"
+    payload, meta = read_weights(path, "policy", POLICY_FORMAT, POLICY_VERSION, what)
     try:
-        payload = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as err:  # torch raises pickle, zip and runtime errors for damaged files
-        raise ValueError(f"policy: {path} is not a readable policy file ({type(err).__name__}: {err})") from None
-    if not isinstance(payload, dict) or payload.get("format") != POLICY_FORMAT:
-        raise ValueError(f"policy: {path} is not a behaviour-cloning policy (written by `python -m agents bc`)")
-    if payload.get("version") != POLICY_VERSION:
-        raise ValueError(f"policy: {path} has version {payload.get('version')}, expected {POLICY_VERSION}")
-    try:
-        meta = json.loads(payload["meta"])
         policy = bc_policy(meta["policy"], meta["env_id"], meta["env_kwargs"], **meta["hyper"])
         if not 1 <= int(meta["execute"]) <= policy.horizon:
             raise ValueError(f"execute {meta['execute']} is not in [1, {policy.horizon}]")
         policy.load_state_dict(payload["state_dict"], strict=True)
-    except (KeyError, TypeError, ValueError, RuntimeError, json.JSONDecodeError) as err:
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise ValueError(f"policy: {path} holds a policy that cannot be rebuilt ({err!r})") from None
     return policy.eval(), meta
 

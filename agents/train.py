@@ -238,14 +238,40 @@ def save_checkpoint(model: WorldModel, path: str | Path, env_id: str, env_kwargs
         "parameter_count": model.parameter_count, "contract": model_contract(model.symmetry),
         "train": None if config is None else dataclasses.asdict(config), **(extra or {}),
     }  # fmt: skip
-    payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-               "meta": json.dumps(json_safe(meta), allow_nan=False), "state_dict": model.state_dict()}  # fmt: skip
-    buffer = io.BytesIO()  # saved from memory, the archive's inner folder is "archive", not the temp file's name
+    write_weights(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, meta, model.state_dict())
+    write_sidecar(path, meta)
+    return path
+
+
+def write_weights(path: Path, fmt: str, version: int, meta: dict[str, Any], state_dict: dict[str, Any]) -> None:
+    """Write a weights file atomically: format tag, version, ``meta`` as a JSON string and a state dict.
+
+    Serialised in memory first: ``torch.save`` names the archive's inner folder after the file it writes, so
+    writing to a temporary file would make the same weights give different bytes."""
+    payload = {"format": fmt, "version": version, "meta": json.dumps(json_safe(meta), allow_nan=False),
+               "state_dict": state_dict}  # fmt: skip
+    buffer = io.BytesIO()
     torch.save(payload, buffer)
     with atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
-    write_sidecar(path, meta)
-    return path
+
+
+def read_weights(path: Path, name: str, fmt: str, version: int, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(payload, meta) of a ``write_weights`` file of format ``fmt`` (weights only: no pickle); ValueErrors
+    name ``name`` and say the file is not ``what``."""
+    try:
+        payload = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as err:  # torch raises pickle, zip and runtime errors for damaged files
+        raise ValueError(f"{name}: {path} is not a readable checkpoint ({type(err).__name__}: {err})") from None
+    if not isinstance(payload, dict) or payload.get("format") != fmt:
+        raise ValueError(f"{name}: {path} is not {what}")
+    if payload.get("version") != version:
+        raise ValueError(f"{name}: {path} has checkpoint version {payload.get('version')}, expected "
+                         f"{version}; retrain it with this version")  # fmt: skip
+    try:
+        return payload, json.loads(payload["meta"])
+    except (TypeError, KeyError, json.JSONDecodeError) as err:
+        raise ValueError(f"{name}: {path} holds unreadable metadata ({err!r})") from None
 
 
 def model_contract(symmetry: Any) -> dict[str, Any]:
@@ -288,17 +314,9 @@ def check_contract(meta: dict[str, Any], env: gym.Env, what: str = "agent") -> N
 def load_checkpoint(path: str | Path) -> tuple[WorldModel, dict[str, Any]]:
     """Rebuild a model from ``save_checkpoint`` output: (model in eval mode, its metadata)."""
     path = existing_file(path, "path", "a .pt world-model checkpoint")
+    what = "an eqenvs world-model checkpoint (written by save_checkpoint)"
+    payload, meta = read_weights(path, "path", CHECKPOINT_FORMAT, CHECKPOINT_VERSION, what)
     try:
-        payload = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as err:  # torch raises pickle, zip and runtime errors for damaged files
-        raise ValueError(f"path: {path} is not a readable checkpoint ({type(err).__name__}: {err})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"path: {path} is not an eqenvs world-model checkpoint (written by save_checkpoint)")
-    if payload.get("version") != CHECKPOINT_VERSION:
-        raise ValueError(f"path: {path} has checkpoint version {payload.get('version')}, expected "
-                         f"{CHECKPOINT_VERSION}; retrain it with this version")  # fmt: skip
-    try:
-        meta = json.loads(payload["meta"])
         kind, hyper, env_id, env_kwargs = meta["model"], meta["hyper"], meta["env_id"], meta["env_kwargs"]
         if not isinstance(meta["contract"], dict):
             raise TypeError("contract is not a JSON object")

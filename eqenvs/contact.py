@@ -39,6 +39,7 @@ from eqenvs.pusht import (
     TASKS,
     _centred,
     _Sim,
+    _wrap_angle,
 )
 from eqenvs.symmetry import Layout
 
@@ -240,7 +241,7 @@ class ContactPlanner:
         if plan["steps"] >= 60:
             return True
         pushing = plan["index"] == len(plan["waypoints"]) - 1
-        turned = abs((block[2] - plan["block"][2] + math.pi) % (2 * math.pi) - math.pi)
+        turned = abs(_wrap_angle(float(block[2] - plan["block"][2])))
         moved = math.hypot(*(block[:2] - plan["block"][:2])) > 3.0 or turned > 0.05
         return moved and not pushing
 
