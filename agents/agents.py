@@ -305,8 +305,9 @@ def agent_files(spec: str) -> list[Path]:
     if kind == "sb3":
         path = Path(rest.partition(":")[2].partition(",")[0])
         return [path] if path.is_file() else []
-    if kind == "bc" and Path(rest).is_file():
-        return [Path(rest)]
+    if kind == "bc":
+        path = Path(rest.partition(",")[0])
+        return [path] if path.is_file() else []
     if kind == "callable":
         source = rest.rpartition(":")[0]
         return [Path(source)] if source.endswith(".py") and Path(source).is_file() else []

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import eqenvs  # noqa: F401
-from agents.agents import make_agent
+from agents.agents import agent_files, make_agent
 from agents.imitation import BCAgent, load_demos, load_policy, record_demos, save_policy, train_bc
 from eqenvs.groups import SE2
 
@@ -130,6 +130,7 @@ def test_bc_policies(tmp_path, demo_path):
             assert torch.equal(loaded(obs.float()), policy.float()(obs.float()))
         assert loaded_meta["policy"] == kind and json.loads(path.with_suffix(".pt.json").read_text())["policy"] == kind
         agent = make_agent(f"bc:{path},dtype=float64", env)
+        assert agent_files(f"bc:{path},dtype=float64") == [path]  # a benchmark run fingerprints the policy
         assert isinstance(agent, BCAgent) and agent.act(demos.obs[0]).shape == (2,)
 
 
