@@ -61,6 +61,9 @@ __all__ = [
 DATASET_ID = "eqenvs/pusht-contact-v0"
 """Minari id of the demonstrations (namespace eqenvs); the folder ``record_demos`` writes holds it."""
 POLICY_FORMAT, POLICY_VERSION = "eqenvs-bc-policy", 1
+TRAINING_SEEDS = 1_000_000_000
+"""Demonstrations and DAgger's rollouts start from env seeds at or above this, the benchmark's tasks
+(``seed * 1000 + k``) below it: a policy is never scored on a start it was trained on."""
 ENV_NAMES = ("EqPushT",)  # the env (any version) whose layout the policies read
 
 
@@ -122,6 +125,9 @@ def record_demos(
         raise ValueError(f"out: {str(out)!r} exists; use another --out (a dataset is never overwritten)")
     if episodes < 1 or max_steps < 1 or workers < 1:
         raise ValueError(f"episodes, max_steps, workers: must be >= 1, got {episodes}, {max_steps}, {workers}")
+    if episodes > 10_000 or seed < 0:
+        raise ValueError(f"episodes, seed: expected at most 10000 episodes per orientation and seed >= 0, got "
+                         f"{episodes}, {seed}")  # fmt: skip
     if not (math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise: must be finite and >= 0, got {noise}")
     env_kwargs = {"task": "pusht"}
@@ -131,7 +137,10 @@ def record_demos(
         raise ValueError(f"angles: expected finite radians, got {angles!r}")
     else:
         angles, where, split = [float(a) for a in angles], "orientations", None
-    jobs = [(env_id, env_kwargs, angle, [seed * 100_000 + 1000 * i + k for k in range(episodes)], noise, max_steps)
+    if len(angles) > 50:
+        raise ValueError(f"angles: at most 50 orientations, got {len(angles)}")
+    first = TRAINING_SEEDS + 1_000_000 * seed  # DAgger's starts are 500_000 above
+    jobs = [(env_id, env_kwargs, angle, [first + 10_000 * i + k for k in range(episodes)], noise, max_steps)
             for i, angle in enumerate(angles)]  # fmt: skip
     results: dict[int, list[dict[str, Any]]] = {}
     started = time.perf_counter()
@@ -540,13 +549,17 @@ def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0
     if rounds < 0 or episodes < 1:
         raise ValueError(f"rounds, episodes: expected >= 0 and >= 1, got {rounds}, {episodes}")
     angles = sorted(set(demos.angle.tolist()))
+    if episodes > 1000 or rounds * len(angles) > 500 or seed < 0:
+        raise ValueError(f"episodes, rounds, seed: expected at most 1000 episodes, 500 rounds x orientations and "
+                         f"seed >= 0, got {episodes}, {rounds} x {len(angles)}, {seed}")  # fmt: skip
+    first = TRAINING_SEEDS + 1_000_000 * seed + 500_000  # above the demonstrations' starts
     extra_obs, extra_chunks, extra_angles, history = [], [], [], []
     policy, meta = train_bc(demos, kind, seed=seed, progress=progress, **train)
     for r in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
             path = save_policy(policy, meta, Path(folder) / "policy.pt")
             jobs = [(str(path), demos.env_id, demos.env_kwargs, angle,
-                     [seed * 100_000 + 50_000 + 1000 * r + 100 * i + k for k in range(episodes)], max_steps)
+                     [first + 1000 * (r * len(angles) + i) + k for k in range(episodes)], max_steps)
                     for i, angle in enumerate(angles)]  # fmt: skip
             results: dict[int, dict[str, Any]] = {}
             run_jobs(_dagger_job, jobs, results.__setitem__, workers=workers)

@@ -15,7 +15,7 @@ import torch
 
 import eqenvs  # noqa: F401
 from agents.agents import agent_files, make_agent
-from agents.imitation import BCAgent, load_demos, load_policy, record_demos, save_policy, train_bc
+from agents.imitation import TRAINING_SEEDS, BCAgent, load_demos, load_policy, record_demos, save_policy, train_bc
 from eqenvs.groups import SE2
 
 ANGLES = [0.0, 0.5]
@@ -74,6 +74,8 @@ def test_dataset_is_minari_and_replayable(demo_path):
         assert episode.infos["coverage"][-1] > 0.95 and episode.terminations[-1], k
     summary = json.loads((demo_path / "eqenvs.json").read_text())
     assert summary["env_kwargs"] == {"task": "pusht"} and summary["noise"] == 0.1
+    # the starts lie above every benchmark task's seed (seed * 1000 + k): none is scored on a start it saw
+    assert [m["seed"] for m in meta] == [TRAINING_SEEDS, TRAINING_SEEDS + 10_000]
 
 
 def test_nothing_half_written(tmp_path, demo_path):
@@ -153,6 +155,7 @@ def test_chunks_and_their_execution(demo_path):
 
 
 def test_dagger_labels_states_with_the_experts_chunks(demo_path):
+    from agents import imitation
     from agents.imitation import _Labeller, dagger
 
     demos = load_demos(demo_path)
@@ -166,10 +169,21 @@ def test_dagger_labels_states_with_the_experts_chunks(demo_path):
     assert chunk.shape == (3, 2) and np.max(np.abs(chunk[0] - first)) < 1e-4
     # a block pressed into the right wall past its origin (met in a rollout) cannot be reset to: no label
     assert labeller.chunk(np.array([256.0, 256.0, 509.3, 349.4, 0.3]), (0.0, 0.0)) is None
-    _, meta = dagger(demos, "mlp", rounds=1, episodes=1, max_steps=8, hidden=8, depth=1, epochs=1, horizon=4,
-                          execute=4)  # fmt: skip
-    # 2 orientations x 1 start x (8 steps / 4 per chunk) labelled states
-    assert meta["extra_labels"] == 4 and meta["dagger"]["history"][0]["labels"] == 4
+    seeds, rollout = [], imitation._dagger_job
+
+    def job(*args):
+        seeds.extend(args[4])
+        return rollout(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(imitation, "_dagger_job", job)
+        _, meta = dagger(demos, "mlp", rounds=2, episodes=1, max_steps=8, hidden=8, depth=1, epochs=1, horizon=4,
+                         execute=4)  # fmt: skip
+    # 2 rounds x 2 orientations x 1 start x (8 steps / 4 per chunk) labelled states
+    assert meta["extra_labels"] == 8 and [h["labels"] for h in meta["dagger"]["history"]] == [4, 8]
+    # every rollout starts anew, above the demonstrations' starts and every benchmark task's seed
+    first = TRAINING_SEEDS + 500_000
+    assert seeds == [first, first + 1000, first + 2000, first + 3000]
 
 
 def demos_seed(path, episode: int) -> int:
@@ -201,6 +215,12 @@ def test_bc_bad_input(tmp_path, demo_path):
     demos = load_demos(demo_path)
     policy, meta = train_bc(demos, "mlp", hidden=8, depth=1, epochs=1)
     path = save_policy(policy, meta, tmp_path / "mlp.pt")
+    from agents.imitation import dagger
+
+    with pytest.raises(ValueError, match="at most 1000 episodes"):
+        dagger(demos, "mlp", rounds=1, episodes=1001)
+    with pytest.raises(ValueError, match="at most 10000 episodes per orientation"):
+        record_demos(tmp_path / "many", angles=ANGLES, episodes=10_001)
     with pytest.raises(ValueError, match="policy: expected 'mlp' or 'vn'"):
         train_bc(demos, "transformer")
     with pytest.raises(ValueError, match=r"execute: at most horizon \(4\)"):
