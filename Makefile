@@ -89,7 +89,7 @@ runs/bench/pusht_vn_eq64/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pusht"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 # gym-pusht's own task (issue 11): 300-step episodes, 32 paired tasks x (8 slice + 9 held-out orientations).
 # The contact planner solves it; its solved episodes on the slice are the demonstrations (a Minari dataset)
-# behaviour cloning learns from (about an hour in all on 2 cores, most of it DAgger's expert labels)
+# behaviour cloning learns from (about two hours in all on 2 cores, most of it training the two policies)
 EQBT = $(BIN)/python -m agents bench --max-steps 300 --tasks 32 --env-kwargs '{"task": "pusht"$(1)}'
 PUSHT := pusht_contact pusht_contact_physics pusht_contact_plain pusht_bc_mlp pusht_bc_vn pusht_scripted pusht_random
 pusht-results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(PUSHT)))
