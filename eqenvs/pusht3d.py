@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any, ClassVar
@@ -49,6 +50,9 @@ DELTA_SCALE_M = 0.04
 """A delta action of norm 1 moves the pusher's target 4 cm from the pusher's current position."""
 WORKSPACE_RADIUS_M = 0.25
 """Pusher targets are projected onto the disk of this radius about the table origin, in the table plane."""
+_EGL_PROCESS: int | None = None
+"""The process that created an EGL renderer (None: none yet). EGL does not survive ``fork``: a renderer made
+in a forked child of that process hangs, so the child gets a clear error instead (``_new_renderer``)."""
 _TABLE_NORMAL = np.array([0.0, 0.0, 1.0])  # the table frame's +z
 PUSHER_RADIUS_M = 0.015
 PUSHER_HEIGHT_M = 0.015
@@ -393,6 +397,12 @@ class PushT3DScene(PlacedScene):
         """
         view = SE3.identity() if view is None else SE3.parse(view, "view")
         size = self.render_size if size is None else _render_size(size, "size")
+        if _EGL_PROCESS not in (None, os.getpid()):  # a forked child of a process that rendered with EGL
+            raise ValueError(
+                "vector_kwargs: this process was forked from one that had rendered with MuJoCo's EGL, which does not "
+                "survive fork (rendering here would hang); give gym.make_vec(..., vectorization_mode='async') "
+                "vector_kwargs={'context': 'forkserver'} (or 'spawn'), or start other workers that way"
+            )
         renderer = self._renderers.get(size) or self._new_renderer(size)
         m, d = self.model, self.data
         mujoco.mj_kinematics(m, d)  # derived quantities only: mj_step recomputes them, the trajectory is unchanged
@@ -438,6 +448,7 @@ class PushT3DScene(PlacedScene):
         return eye
 
     def _new_renderer(self, size: int) -> mujoco.Renderer:
+        global _EGL_PROCESS
         try:
             renderer = mujoco.Renderer(self.model, size, size)
         except Exception as err:  # MuJoCo raises its own FatalError, or the GL backend's errors
@@ -445,6 +456,8 @@ class PushT3DScene(PlacedScene):
                 f"render: MuJoCo could not create an OpenGL context ({err}). Headless machines need MUJOCO_GL=egl "
                 "(or osmesa) set before mujoco is first imported; importing eqenvs first sets it."
             ) from err
+        if mujoco.GLContext.__module__ == "mujoco.egl":
+            _EGL_PROCESS = os.getpid()
         self._renderers[size] = renderer
         return renderer
 
@@ -638,7 +651,8 @@ class EqPushT3DEnv(OrientedEnv):
 
     Pixels are rendered with EGL (``MUJOCO_GL=egl``), which does not survive ``fork``: a process that has
     rendered must start ``gym.make_vec(..., vectorization_mode="async")`` workers with
-    ``vector_kwargs={"context": "forkserver"}`` (or ``"spawn"``), else they hang on their first frame.
+    ``vector_kwargs={"context": "forkserver"}`` (or ``"spawn"``); forked workers raise a ``ValueError`` naming
+    ``vector_kwargs`` on their first frame (they used to hang on it).
 
     ## Rewards
 

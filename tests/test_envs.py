@@ -154,6 +154,39 @@ def test_make_vec_sync_and_async_agree(env_id, obs_type, canonical_actions):
     assert first.shape[0] == 2 and not np.array_equal(first[0], first[1])  # two different episodes
 
 
+FORK_AFTER_EGL = """
+import gymnasium as gym, numpy as np, eqenvs
+env = gym.make("EqPushT3D-v1", obs_type="pixels", obs_size=32)
+first, _ = env.reset(seed=0)  # this process has rendered with EGL now
+kwargs = dict(num_envs=2, vectorization_mode="async", obs_type="pixels", obs_size=32)
+forked = gym.make_vec("EqPushT3D-v1", **kwargs)  # fork: the workers must not render
+try:
+    forked.reset(seed=0)
+    print("fork: reset")
+except ValueError as err:
+    print("fork:", str(err).split(";")[0])
+forked.close()
+fresh = gym.make_vec("EqPushT3D-v1", vector_kwargs={"context": "forkserver"}, **kwargs)
+obs, _ = fresh.reset(seed=0)
+print("forkserver:", obs.shape, np.array_equal(obs[0], first))
+fresh.close()
+"""
+
+
+def test_async_vector_env_after_egl_rendering_refuses_to_fork_instead_of_hanging():
+    """A process that has rendered EqPushT3D with EGL and then forks async workers: they raise one clear error
+    (before, they hung on their first frame); forkserver workers render the parent's frame. In a subprocess
+    with a timeout, so a hang fails the test."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", FORK_AFTER_EGL], capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stdout.splitlines() if line.startswith(("fork", "forkserver"))]
+    assert lines == ["fork: vector_kwargs: this process was forked from one that had rendered with MuJoCo's EGL, "
+                     "which does not survive fork (rendering here would hang)",
+                     "forkserver: (2, 32, 32, 3) True"], result.stdout + result.stderr[-2000:]  # fmt: skip
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("env_id", "obs_type"), OBS_KINDS)
 def test_same_seed_same_bits(env_id, obs_type, mode, canonical_actions):
