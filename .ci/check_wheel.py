@@ -39,9 +39,9 @@ def main() -> int:
         raise SystemExit(f"agents.pretrained lacks vn_explicit-push2d: {available()}")
     from agents.sb3 import load_hyperparams
 
-    ppo = load_hyperparams("ppo", "EqPushT-v1", "push")  # agents/sb3.yml, package data
+    ppo = load_hyperparams("ppo", "EqPushT-v1", "push")  # agents/hyperparams/ppo.yml, package data
     print(
-        f"shipped: eqenvs.assets/pusht3d.xml; agents/sb3.yml (ppo push: {ppo['n_timesteps']} steps); "
+        f"shipped: eqenvs.assets/pusht3d.xml; agents/hyperparams/ppo.yml (ppo push: {ppo['n_timesteps']} steps); "
         f"reference models {available()}"
     )
     with tempfile.TemporaryDirectory() as folder:

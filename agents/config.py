@@ -428,7 +428,8 @@ class PaperConfig(Workers):
 # --------------------------------------------------------------------------- baselines and demos
 @dataclass(frozen=True, kw_only=True)
 class SB3Config(Workers):
-    """Train a stable-baselines3 PPO or SAC agent on a split of orientations (hyperparameters: agents/sb3.yml)."""
+    """Train a stable-baselines3 PPO or SAC agent on a split of orientations (hyperparameters, in
+    rl-baselines3-zoo's format: agents/hyperparams/<algo>.yml)."""
 
     out: Path
     """Output model, a .zip file (an eqbench agent: sb3:<algo>:<zip>); logs go to <out minus .zip>.logs/."""
@@ -436,12 +437,13 @@ class SB3Config(Workers):
     """Algorithm."""
     policy: Literal["mlp", "vn"] = "mlp"
     """mlp: SB3's MlpPolicy; vn: the exactly equivariant Vector-Neuron policy (agents.rl)."""
-    split: Literal["slice", "full"] = "slice"
-    """Orientations drawn for each training episode: the slice, or the full orbit (augmentation)."""
+    split: Literal["slice", "full"] | None = None
+    """Orientations drawn for each training episode: the slice, or the full orbit (augmentation); None: the
+    hyperparameter file's SampleOrientation split (slice)."""
     env: EnvId = "EqPushT-v1"
     """Environment id (v1: the penalty reward, under which success is optimal)."""
-    task: Literal["push", "pose", "pusht"] = "push"
-    """Task (pusht: EqPushT only)."""
+    task: Literal["push", "pose", "pusht"] | None = None
+    """Task (pusht: EqPushT only); None: the hyperparameter file's env_kwargs task (push)."""
     steps: int | None = None
     """Environment steps of training (None: the hyperparameter file's n_timesteps)."""
     n_envs: int | None = None
@@ -450,30 +452,30 @@ class SB3Config(Workers):
     """Seeds the model, the envs and the orientation draws."""
     seeds: tuple[int, ...] = ()
     """Train one model per seed instead (on --workers processes or Ray), each to <out stem>_s<seed>.zip."""
-    max_episode_steps: int = 100
-    """Episode length during training."""
+    max_episode_steps: int | None = None
+    """Episode length during training (None: the hyperparameter file's env_kwargs max_episode_steps, 100)."""
     eval_freq: int = 20_000
     """Evaluate every this many environment steps, on the slice orientations (0: never)."""
     eval_episodes: int = 16
     """Episodes per evaluation."""
     hyperparams: Path | None = None
-    """A hyperparameter file in the format of agents/sb3.yml (None: that file)."""
+    """A hyperparameter file in rl-baselines3-zoo's format, like agents/hyperparams/<algo>.yml (None: that file)."""
     progress: bool = True
     """Show a progress bar with the ETA."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _positive(self, "max_episode_steps", "eval_episodes")
-        _positive(self, *(name for name in ("steps", "n_envs") if getattr(self, name) is not None))
+        _positive(self, "eval_episodes")
+        _positive(self, *(n for n in ("steps", "n_envs", "max_episode_steps") if getattr(self, n) is not None))
         _non_negative(self, "eval_freq")
         for name, allowed in (("algo", ("ppo", "sac")), ("policy", ("mlp", "vn")), ("split", ("slice", "full"))):
             value = getattr(self, name)
-            if value not in allowed:
+            if value not in allowed and not (name == "split" and value is None):
                 raise ValueError(f"{name}: {value!r} is not one of {allowed}")
         if self.env.startswith("EqPushT3D") and self.task == "pusht":
             raise ValueError(f"task: 'pusht' exists in EqPushT only, not {self.env}")
         if self.hyperparams is not None:
-            existing_file(self.hyperparams, "hyperparams", "a YAML file like agents/sb3.yml")
+            existing_file(self.hyperparams, "hyperparams", "a YAML file like agents/hyperparams/ppo.yml")
         check_output_path(self.out, ".zip", "out")
         if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
             raise ValueError(f"seeds: expected integers >= 0, got {self.seeds!r}")
@@ -622,7 +624,8 @@ class CurvesConfig:
     """Learning curves of `sb3` runs: evaluation success on the slice and held out against training steps."""
 
     models: tyro.conf.Positional[tuple[Path, ...]]
-    """Trained models (.zip); their logs are read from <model minus .zip>.logs/progress.csv."""
+    """Trained models (.zip); their logs are read from <model minus .zip>.logs/progress.csv (`sb3`), else from an
+    SB3 EvalCallback's evaluations.npz beside the model (rl_zoo3's runs)."""
     threshold: float = 0.9
     """The table reports the first evaluation at or above this success rate."""
     out: Path | None = None
@@ -631,8 +634,10 @@ class CurvesConfig:
     def __post_init__(self) -> None:
         if not self.models:
             raise ValueError("models: give at least one trained .zip")
+        from agents.sb3 import curve_logs
+
         for model in self.models:
-            existing_file(Path(model).with_suffix(".logs") / "progress.csv", "models", f"the logs of {model}")
+            curve_logs(model)
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold: must lie in (0, 1], got {self.threshold}")
         if self.out is not None:

@@ -8,10 +8,12 @@
 Training runs ``n_envs`` copies of ``SampleOrientation(gym.make(env, task=...), split=...)`` (a fresh
 orientation every episode; each copy draws its own) in a ``DummyVecEnv`` (with one torch thread per process,
 stepping copies in one process is as fast as subprocesses at these sizes), each wrapped in SB3's ``Monitor``.
-Hyperparameters come from ``agents/sb3.yml`` (rl-baselines3-zoo's layout: per algorithm, per env and
-task). ``EvalCallback`` evaluates the deterministic policy every ``eval_freq`` steps on slice
-orientations and, separately, on the held-out ones (``eval_heldout/``), and logs their success rates (how
-many samples a variant needs to close the gap); the logs (``progress.csv`` with SB3's standard keys, and
+Hyperparameters come from ``agents/hyperparams/<algo>.yml``, in rl-baselines3-zoo's format (top-level keys
+are env ids), so ``python -m rl_zoo3.train --algo ppo --env EqPushT-v1 --gym-packages eqenvs -conf
+agents/hyperparams/ppo.yml`` reads the same file (``load_hyperparams`` says which keys each reads).
+``EvalCallback`` evaluates the deterministic policy every ``eval_freq`` steps on slice orientations and,
+separately, on the held-out ones (``eval_heldout/``), and logs their success rates (how many samples a
+variant needs to close the gap); the logs (``progress.csv`` with SB3's standard keys, and
 ``evaluations.npz``) go to ``<out minus .zip>.logs/``. The model is saved atomically and is an eqbench
 agent: ``eqbench --agent sb3:ppo:runs/sb3/ppo_push.zip``; its ``.zip.json`` sidecar records the env, kwargs,
 split, policy, hyperparameters, seed and wall time.
@@ -35,35 +37,103 @@ from agents.workers import check_ray, files_of, run_jobs, scratch, write_files
 from eqenvs.files import atomic_path, write_sidecar
 from eqenvs.wrappers import SampleOrientation
 
-__all__ = ["ALGORITHMS", "load_hyperparams", "train_sb3", "train_seeds"]
+__all__ = ["ALGORITHMS", "curve_logs", "learning_curves", "load_hyperparams", "train_sb3", "train_seeds"]
 
 ALGORITHMS = ("ppo", "sac")
-RESERVED = ("n_timesteps", "n_envs", "policy_kwargs", "vn_policy_kwargs")
-"""Keys of the hyperparameter file that are not keyword arguments of the algorithm."""
+ZOO_KEYS = ("policy", "n_timesteps", "n_envs", "env_kwargs", "env_wrapper", "policy_kwargs")
+"""Keys of a zoo entry that are not keyword arguments of the SB3 algorithm (every other key is one)."""
+UNSUPPORTED_ZOO_KEYS = ("normalize", "frame_stack", "vec_env_wrapper", "callback", "monitor_kwargs", "noise_type",
+                        "noise_std")  # fmt: skip
+"""Zoo keys that ``python -m agents sb3`` does not apply: an entry with one is refused, not half followed."""
+AGENTS_KEY = "agents.sb3"
+"""The top-level key (not an env id, so the zoo never reads it) of what only ``python -m agents sb3`` uses:
+``vn_policy_kwargs`` (the VN policy's arguments) and ``tasks`` (changes to an env's entry for one task, keyed
+``"<env id>/<task>"``)."""
+WRAPPER = "eqenvs.wrappers.SampleOrientation"
+DEFAULT_TASK, DEFAULT_SPLIT = "push", "slice"
 EVAL_SEED_OFFSET = 10_000
 """The evaluation env's orientation draws and resets are seeded apart from the training envs'."""
 
 
-def load_hyperparams(algo: str, env_id: str, task: str, path: str | Path | None = None) -> dict[str, Any]:
-    """The hyperparameters of ``algo`` for ``<env name>/<task>`` (or the algorithm's ``default``)."""
+def load_hyperparams(algo: str, env_id: str, task: str | None = None, path: str | Path | None = None
+                     ) -> dict[str, Any]:  # fmt: skip
+    """rl-baselines3-zoo's entry for ``env_id`` (or the file's ``default``) in ``path`` (None: the shipped
+    ``agents/hyperparams/<algo>.yml``), with ``task`` (None: the entry's) in its ``env_kwargs``, the file's
+    ``agents.sb3`` changes for that task applied, and ``vn_policy_kwargs`` added ({} if the file has none).
+
+    The zoo reads ``policy``, ``n_timesteps``, ``n_envs``, ``env_kwargs``, ``env_wrapper`` and passes every
+    other key to the SB3 class; ``train_sb3`` does the same, with ``--task``, ``--split`` and
+    ``--max-episode-steps`` replacing the env's task, the ``SampleOrientation`` wrapper's split and the
+    episode length where given."""
+    import copy
+
     import yaml
 
-    text = Path(path).read_text() if path is not None else resources.files("agents").joinpath("sb3.yml").read_text()
-    where = str(path) if path is not None else "agents/sb3.yml"
-    table = yaml.safe_load(text)
-    if not isinstance(table, dict) or not isinstance(table.get(algo), dict):
-        raise ValueError(f"hyperparams: {where} has no table for algorithm {algo!r}")
-    name = gym.envs.registration.parse_env_id(env_id)[1]
-    entry = table[algo].get(f"{name}/{task}", table[algo].get("default"))
-    if not isinstance(entry, dict) or "n_timesteps" not in entry:
-        raise ValueError(f"hyperparams: {where} has no {algo} entry for {name}/{task} and no default with n_timesteps")
-    return dict(entry)
+    if algo not in ALGORITHMS:
+        raise ValueError(f"algo: {algo!r} is not one of {ALGORITHMS}")
+    where = str(path) if path is not None else f"agents/hyperparams/{algo}.yml"
+    if path is not None:
+        text = Path(path).read_text()
+    else:
+        text = resources.files("agents").joinpath("hyperparams", f"{algo}.yml").read_text()
+    try:
+        table = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ValueError(f"hyperparams: {where} is not readable YAML ({str(err).splitlines()[0]})") from None
+    entry = table.get(env_id, table.get("default")) if isinstance(table, dict) else None
+    if not isinstance(entry, dict) or "n_timesteps" not in entry or "policy" not in entry:
+        raise ValueError(f"hyperparams: {where} has no entry for {env_id} (nor a 'default') with policy and "
+                         "n_timesteps (rl-baselines3-zoo's format: env id -> hyperparameters)")  # fmt: skip
+    extra = table.get(AGENTS_KEY) or {}
+    if not isinstance(extra, dict) or not isinstance(extra.get("tasks") or {}, dict):
+        raise ValueError(f"hyperparams: {where}'s {AGENTS_KEY!r} must map vn_policy_kwargs and tasks to mappings")
+    entry = copy.deepcopy(entry)  # YAML aliases share one dict between env ids
+    env_kwargs = entry["env_kwargs"] = dict(entry.get("env_kwargs") or {})
+    if task is not None:
+        env_kwargs["task"] = task
+    changes = (extra.get("tasks") or {}).get(f"{env_id}/{env_kwargs.get('task', DEFAULT_TASK)}") or {}
+    entry.update(copy.deepcopy(changes))
+    entry["vn_policy_kwargs"] = dict(extra.get("vn_policy_kwargs") or {})
+    unsupported = sorted(set(entry) & set(UNSUPPORTED_ZOO_KEYS))
+    if unsupported:
+        raise ValueError(f"hyperparams: {where}'s entry for {env_id} uses the zoo's {unsupported}, which "
+                         "`python -m agents sb3` does not apply")  # fmt: skip
+    if entry["policy"] != "MlpPolicy":
+        raise ValueError(f"hyperparams: {where}'s entry for {env_id} has policy {entry['policy']!r}; `python -m "
+                         "agents sb3` trains MlpPolicy, or with --policy vn its VN twin (agents.rl)")  # fmt: skip
+    return entry
 
 
-def _make_env(env_id: str, task: str, max_steps: int, split: str, seed: int) -> gym.Env:
+def _wrapper_split(wrapper: Any, where: str) -> str | None:
+    """The split of the entry's ``env_wrapper`` (the zoo's forms: a name, {name: kwargs}, or a list of them),
+    which must be ``SampleOrientation`` alone or nothing."""
+    wrappers = [] if wrapper is None else wrapper if isinstance(wrapper, list) else [wrapper]
+    names = [next(iter(w)) if isinstance(w, dict) and len(w) == 1 else w for w in wrappers]
+    if names and names != [WRAPPER]:
+        raise ValueError(f"hyperparams: {where}'s env_wrapper is {wrapper!r}; `python -m agents sb3` applies "
+                         f"{WRAPPER} (with --split) and nothing else")  # fmt: skip
+    kwargs = wrappers[0].get(WRAPPER) if names and isinstance(wrappers[0], dict) else None
+    return (kwargs or {}).get("split")
+
+
+def _policy_kwargs(value: Any, where: str) -> dict[str, Any]:
+    """The MLP's policy_kwargs: a mapping, or a string evaluated as the zoo does (``nn`` is ``torch.nn``)."""
+    if isinstance(value, str):
+        from torch import nn
+
+        try:
+            value = eval(value, {"__builtins__": {}, "dict": dict, "nn": nn})  # the zoo evaluates it too
+        except Exception as err:  # any error of the user's expression, reported in one line
+            raise ValueError(f"hyperparams: {where}'s policy_kwargs {value!r} does not evaluate ({err})") from None
+    if not isinstance(value or {}, dict):
+        raise ValueError(f"hyperparams: {where}'s policy_kwargs must be a mapping, got {value!r}")
+    return dict(value or {})
+
+
+def _make_env(env_id: str, env_kwargs: dict[str, Any], max_steps: int | None, split: str, seed: int) -> gym.Env:
     from stable_baselines3.common.monitor import Monitor
 
-    env = gym.make(env_id, task=task, max_episode_steps=max_steps)
+    env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
     return Monitor(SampleOrientation(env, split=split, seed=seed), info_keywords=("is_success",))
 
 
@@ -111,16 +181,22 @@ def train_sb3(config: SB3Config) -> dict[str, Any]:
     from stable_baselines3.common.vec_env import DummyVecEnv
 
     hyper = load_hyperparams(config.algo, config.env, config.task, config.hyperparams)
+    where = str(config.hyperparams or f"agents/hyperparams/{config.algo}.yml")
     steps = config.steps if config.steps is not None else int(hyper["n_timesteps"])
     n_envs = config.n_envs if config.n_envs is not None else int(hyper.get("n_envs", 1))
-    kwargs = {key: value for key, value in hyper.items() if key not in RESERVED}
+    kwargs = {key: value for key, value in hyper.items() if key not in (*ZOO_KEYS, "vn_policy_kwargs")}
+    env_kwargs = dict(hyper["env_kwargs"])
+    env_kwargs.setdefault("task", DEFAULT_TASK)
+    file_steps = env_kwargs.pop("max_episode_steps", None)  # gym.make's argument, not the env's
+    max_steps = next((s for s in (config.max_episode_steps, file_steps) if s is not None),
+                     gym.spec(config.env).max_episode_steps)  # fmt: skip
+    split = config.split or _wrapper_split(hyper.get("env_wrapper"), where) or DEFAULT_SPLIT
     if config.policy == "mlp":
-        policy_kwargs = dict(hyper.get("policy_kwargs") or {})
+        policy_kwargs = _policy_kwargs(hyper.get("policy_kwargs"), where)
     else:
-        vn_kwargs = hyper.get("vn_policy_kwargs") or {}
-        policy_kwargs = {"env_id": config.env, "env_kwargs": {"task": config.task}, **vn_kwargs}
-    make = partial(_make_env, config.env, config.task, config.max_episode_steps)
-    env = DummyVecEnv([partial(make, config.split, config.seed + rank) for rank in range(n_envs)])
+        policy_kwargs = {"env_id": config.env, "env_kwargs": env_kwargs, **hyper["vn_policy_kwargs"]}
+    make = partial(_make_env, config.env, env_kwargs, max_steps)
+    env = DummyVecEnv([partial(make, split, config.seed + rank) for rank in range(n_envs)])
     env.seed(config.seed)
     algo = PPO if config.algo == "ppo" else SAC
     model = algo(_policy(config), env, seed=config.seed, device="cpu", policy_kwargs=policy_kwargs, **kwargs)
@@ -129,20 +205,21 @@ def train_sb3(config: SB3Config) -> dict[str, Any]:
     model.set_logger(configure(str(logs), ["csv"]))
     callbacks = []
     if config.eval_freq:
-        for split, prefix in (("slice", "eval/"), ("heldout", "eval_heldout/")):
-            eval_env = DummyVecEnv([partial(make, split, config.seed + EVAL_SEED_OFFSET)])
+        for eval_split, prefix in (("slice", "eval/"), ("heldout", "eval_heldout/")):
+            eval_env = DummyVecEnv([partial(make, eval_split, config.seed + EVAL_SEED_OFFSET)])
             eval_env.seed(config.seed + EVAL_SEED_OFFSET)
+            log_path = str(logs if eval_split == "slice" else logs / eval_split)
             callbacks.append(_prefixed_eval(prefix, eval_env, n_eval_episodes=config.eval_episodes, deterministic=True,
-                                           log_path=str(logs if split == "slice" else logs / split), verbose=0,
+                                           log_path=log_path, verbose=0,
                                            eval_freq=max(config.eval_freq // n_envs, 1)))  # fmt: skip
     started = time.perf_counter()
     model.learn(total_timesteps=steps, progress_bar=config.progress, callback=callbacks)
     seconds = time.perf_counter() - started
     with atomic_path(config.out) as tmp:
         model.save(tmp)
-    meta = {"algo": config.algo, "policy": config.policy, "env_id": config.env, "env_kwargs": {"task": config.task},
-            "split": config.split, "steps": steps, "n_envs": n_envs, "seed": config.seed,
-            "max_episode_steps": config.max_episode_steps, "hyperparams": hyper, "seconds": seconds,
+    meta = {"algo": config.algo, "policy": config.policy, "env_id": config.env, "env_kwargs": env_kwargs,
+            "split": split, "steps": steps, "n_envs": n_envs, "seed": config.seed,
+            "max_episode_steps": max_steps, "hyperparams": hyper, "seconds": seconds,
             "threads": config.threads, "logs": logs.name}  # fmt: skip
     write_sidecar(config.out, meta)
     return {**meta, "path": str(config.out), "logs": str(logs)}
@@ -187,14 +264,32 @@ def _trained(result: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------ learning curves
+def curve_logs(model: str | Path) -> Path:
+    """Where a model's evaluations are: ``<model minus .zip>.logs/progress.csv`` (``python -m agents sb3``), else
+    ``evaluations.npz`` beside it (an SB3 ``EvalCallback``'s, as rl-baselines3-zoo writes it), else a ValueError."""
+    model = Path(model)
+    progress, evaluations = model.with_suffix(".logs") / "progress.csv", model.parent / "evaluations.npz"
+    for path in (progress, evaluations):
+        if path.is_file():
+            return path
+    raise ValueError(f"models: {str(model)!r} has no learning-curve logs: neither {str(progress)!r} (from `python -m "
+                     f"agents sb3`) nor {str(evaluations)!r} (an SB3 EvalCallback's, as rl_zoo3 writes beside its "
+                     "model) exists")  # fmt: skip
+
+
 def learning_curves(model: str | Path) -> dict[str, Any]:
-    """A trained model's evaluations from its logs: steps, slice success and held-out success (None where
-    the run did not evaluate held out), with the sidecar's label fields."""
+    """A trained model's evaluations from its logs (``curve_logs``): steps, slice success and held-out success
+    (None where the run did not evaluate held out), with the sidecar's label fields. From an ``evaluations.npz``
+    the success is its ``EvalCallback``'s, on whatever env that evaluated (the zoo with our hyperparameter
+    files: slice orientations), and the label is the run's folder."""
     import csv
     import json
 
     model = Path(model)
-    rows = list(csv.DictReader((model.with_suffix(".logs") / "progress.csv").open()))
+    logs = curve_logs(model)
+    if logs.suffix == ".npz":
+        return _npz_curves(model, logs)
+    rows = list(csv.DictReader(logs.open()))
     meta_path = model.with_name(model.name + ".json")
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     by_step: dict[int, dict[str, float]] = {}  # each evaluation callback logs its own row
@@ -208,6 +303,25 @@ def learning_curves(model: str | Path) -> dict[str, Any]:
     label = " ".join(str(meta.get(k, "?")) for k in ("algo", "policy", "split")) + f" s{meta.get('seed', '?')}"
     return {"model": str(model), "label": label, "steps": steps, "slice": slice_success, "heldout": heldout_success,
             "seconds": meta.get("seconds"), "total_steps": meta.get("steps")}  # fmt: skip
+
+
+def _npz_curves(model: Path, path: Path) -> dict[str, Any]:
+    import zipfile
+
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            steps, successes = data["timesteps"], data["successes"] if "successes" in data.files else None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"models: {str(path)!r} is not an EvalCallback's evaluations.npz ({err})") from None
+    if successes is None or len(successes) != len(steps):
+        raise ValueError(f"models: {str(path)!r} records no success per evaluation (its eval env reports no "
+                         "info['is_success'])")  # fmt: skip
+    label = f"{model.parent.parent.name} {model.parent.name} (npz)"  # the zoo's logs/<algo>/<env>_<run>/
+    return {"model": str(model), "label": label, "steps": [int(s) for s in steps],
+            "slice": [float(np.mean(s)) for s in successes], "heldout": [None] * len(steps), "seconds": None,
+            "total_steps": None}  # fmt: skip
 
 
 def _first_at(steps: list[int], values: list[float | None], threshold: float) -> str:
@@ -229,10 +343,13 @@ def format_curves(curves: list[dict[str, Any]], threshold: float) -> str:
         final_slice = f"{c['slice'][-1]:.2f}" if c["slice"] else "n/a"
         final_held = f"{final_held:.2f}" if final_held is not None else "n/a"
         to_slice, to_held = (_first_at(c["steps"], c[k], threshold) for k in ("slice", "heldout"))
-        lines.append(f"{c['label'][:28]:28s} {c['total_steps'] or 0:>9,d} {minutes:>7s} {final_slice:>11s} "
+        total = f"{c['total_steps']:,d}" if c["total_steps"] else "?"
+        lines.append(f"{c['label'][:28]:28s} {total:>9s} {minutes:>7s} {final_slice:>11s} "
                      f"{final_held:>10s} {to_slice:>20s} {to_held:>19s}")  # fmt: skip
     lines.append("success: deterministic policy, SB3 EvalCallback episodes at fresh slice / held-out orientations; "
                  "n/a: the run did not evaluate held out")  # fmt: skip
+    if any(c["label"].endswith("(npz)") for c in curves):
+        lines.append("(npz): read from an EvalCallback's evaluations.npz; its success is that callback's eval env's")
     return "\n".join(lines)
 
 

@@ -26,3 +26,5 @@ def test_package_data_covers_the_shipped_files():
     data = config["package-data"]
     assert (ROOT / "assets" / "pusht3d.xml").is_file() and "*.xml" in data["eqenvs.assets"]
     assert {"*.pt", "*.pt.json", "README.md"} <= set(data["agents.pretrained"])
+    assert "hyperparams/*.yml" in data["agents"]  # rl-baselines3-zoo's format, read by `python -m agents sb3`
+    assert sorted(p.name for p in (ROOT / "agents" / "hyperparams").glob("*.yml")) == ["ppo.yml", "sac.yml"]

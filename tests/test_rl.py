@@ -150,20 +150,44 @@ def test_sb3_config_refuses_bad_input_before_writing(tmp_path):
             SB3Config(out=out, **kwargs)
     assert not (tmp_path / "sub").exists()
     bad = tmp_path / "bad.yml"
-    bad.write_text("ppo: {default: {n_envs: 2}}\n")
-    with pytest.raises(ValueError, match="no ppo entry for EqPushT/push and no default with n_timesteps"):
+    bad.write_text("ppo: {default: {policy: MlpPolicy, n_timesteps: 10}}\n")  # the old layout, per algorithm
+    with pytest.raises(ValueError, match=r"no entry for EqPushT-v1 \(nor a 'default'\) with policy and n_timesteps"):
         load_hyperparams("ppo", "EqPushT-v1", "push", bad)
-    assert load_hyperparams("sac", "EqPushT3D-v1", "push")["n_timesteps"] > 0  # falls back to the default
+    entry = "default: {policy: MlpPolicy, n_timesteps: 10"
+    for text, match in ((f"{entry}, normalize: true}}", r"uses the zoo's \['normalize'\], which `python -m agents"),
+                        ("default: {policy: CnnPolicy, n_timesteps: 10}", "has policy 'CnnPolicy'; `python -m agents"),
+                        (f"{entry}, env_wrapper: gymnasium.wrappers.FlattenObservation}}",
+                         "env_wrapper is .*; `python -m agents sb3` applies eqenvs.wrappers.SampleOrientation"),
+                        (f"{entry}, policy_kwargs: 'dict(net_arch=[8'}}", r"policy_kwargs 'dict\(net_arch=\[8' does"),
+                        ("default: [", "is not readable YAML")):  # fmt: skip
+        bad.write_text(text + "\n")
+        with pytest.raises(ValueError, match=f"^hyperparams: {bad}.*{match}"):
+            train_sb3(SB3Config(out=tmp_path / "m.zip", hyperparams=bad, progress=False))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yml"]  # refused before anything was written
+    # rl-baselines3-zoo's format: an entry per env id; agents.sb3's changes per "<env id>/<task>"
+    assert load_hyperparams("sac", "EqPushT-v1", "pose")["n_timesteps"] == 50_000
+    assert load_hyperparams("sac", "EqPushT3D-v1", "pose")["n_timesteps"] == 100_000
+    assert load_hyperparams("sac", "EqPushT-v1")["vn_policy_kwargs"] == {"depth": 1}
+    ppo = load_hyperparams("ppo", "EqPushT-v0")
+    assert ppo["env_kwargs"] == {"task": "push", "max_episode_steps": 100} and ppo["n_envs"] == 8
+    assert ppo["env_wrapper"] == [{"eqenvs.wrappers.SampleOrientation": {"split": "slice"}}]
+    # a zoo policy_kwargs string is evaluated as the zoo does (nn is torch.nn)
+    from agents.sb3 import _policy_kwargs
+
+    got = _policy_kwargs("dict(net_arch=[8], activation_fn=nn.ReLU)", "f.yml")
+    assert got == {"net_arch": [8], "activation_fn": torch.nn.ReLU}
 
 
 def test_the_training_command_writes_a_model_its_sidecar_and_logs(tmp_path):
     hyper = tmp_path / "h.yml"
-    hyper.write_text("ppo:\n  default: {n_timesteps: 128, n_envs: 2, n_steps: 64, batch_size: 64, n_epochs: 1}\n")
+    entry = "policy: MlpPolicy, n_timesteps: 128, n_envs: 2, n_steps: 64, batch_size: 64, n_epochs: 1"
+    hyper.write_text(f"default: {{{entry}}}")  # rl-baselines3-zoo's format; no env_kwargs or wrapper: push, slice
     out = tmp_path / "vn.zip"
     result = train_sb3(SB3Config(out=out, policy="vn", hyperparams=hyper, eval_freq=64, eval_episodes=1,
                                  max_episode_steps=20, progress=False))  # fmt: skip
     meta = json.loads((tmp_path / "vn.zip.json").read_text())
     assert meta["policy"] == "vn" and meta["steps"] == 128 and meta["n_envs"] == 2 and result["path"] == str(out)
+    assert meta["env_kwargs"] == {"task": "push"} and meta["split"] == "slice" and meta["max_episode_steps"] == 20
     header = (tmp_path / "vn.logs" / "progress.csv").read_text().splitlines()[0].split(",")
     assert {"eval/success_rate", "eval_heldout/success_rate", "rollout/ep_rew_mean"} <= set(header)
     assert np.load(tmp_path / "vn.logs" / "evaluations.npz", allow_pickle=False)["results"].shape[0] >= 1
@@ -176,5 +200,5 @@ def test_the_training_command_writes_a_model_its_sidecar_and_logs(tmp_path):
     table = format_curves([curves], 0.9).splitlines()
     assert table[2].split()[:5] == ["ppo", "vn", "slice", "s0", "128"]
     assert plot_curves([curves], tmp_path / "c.png").stat().st_size > 1000
-    with pytest.raises(ValueError, match=r"models: .* does not exist"):
+    with pytest.raises(ValueError, match=r"models: .* has no learning-curve logs: neither"):
         CurvesConfig(models=(tmp_path / "other.zip",))
