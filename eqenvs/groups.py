@@ -12,6 +12,9 @@ Accepted orientation forms (``parse``), per dimension:
 * 2D: an angle | a 2x2 rotation | a 3x3 homogeneous SE(2) matrix | an element | its JSON.
 * 3D: a yaw angle about +z | a 3x3 rotation | a 4x4 homogeneous SE(3) matrix | an element | its JSON.
 
+"Its JSON" is ``element.to_json()`` as a dict or as JSON text (``json.dumps`` of it, e.g. a command-line
+argument); JSON text of a nested list is read as a matrix.
+
 An angle (``parse_angle``) is a number in radians, or a string with an explicit unit: ``"90deg"``,
 ``"90 deg"``, ``"90°"``, ``"-30deg"``, ``"1.5708rad"``. A bare number larger than 2 pi in magnitude is
 almost certainly degrees typed as radians: it is accepted, with a ``UserWarning``. ``format_angle`` writes
@@ -31,6 +34,7 @@ Exactness conventions:
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -317,6 +321,12 @@ class GroupElement:
             return x if type(x) is cls else cls(x.rotation, x.translation if cls.has_translation else None)
         if isinstance(x, dict):
             return cls.from_json(x, name)
+        if isinstance(x, str) and x.lstrip()[:1] in ("{", "["):  # the JSON text of an element or a matrix
+            try:
+                data = json.loads(x)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{name}: {x!r} is not valid JSON ({err.msg} at column {err.colno})") from None
+            return cls.parse(data, name)
         if isinstance(x, (bool, np.bool_)):
             raise ValueError(f"{name}: got a bool; {cls._forms()}")
         if isinstance(x, (str, int, float, np.integer, np.floating)) or (

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
+from gymnasium.error import ResetNeeded
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # gym_pusht imports pygame, which greets on stdout
 from gym_pusht.envs.pusht import PushTEnv, pymunk_to_shapely
@@ -347,6 +348,8 @@ class PushTScene(PlacedScene):
 
     # -------------------------------------------------------------- internals
     def _advance(self, action: Any) -> None:
+        if self._episode is None:  # gym-pusht's simulator has no bodies before the first reset
+            raise ResetNeeded("Cannot call env.step() before calling env.reset()")
         tx, ty = self._target_from_action(action)
         self._history.append(self._last_action)
         self._target = (tx, ty)

@@ -136,10 +136,17 @@ class OrientedEnv(gym.Env):
     """A registered eqenvs env: a ``PlacedScene`` seen from orientation g, in frame or physics mode.
 
     ``env.unwrapped`` is this object: ``symmetry``, ``obs_layout``, ``orientation`` (the current
-    episode's), ``render_view``, ``get_state`` and ``scene`` (the simulation) live here.
+    episode's), ``render_view``, ``get_state`` and ``scene`` (the simulation) live here. Like ``gym.make``'s
+    order enforcing, it refuses ``step``, ``render``, ``render_view`` and ``get_state`` before the first
+    ``reset`` with Gymnasium's ``ResetNeeded`` (there is no episode yet).
     """
 
     scene_class: ClassVar[type[PlacedScene]]
+    _has_reset: bool = False  # set by the first successful reset (an instance attribute, so it pickles)
+
+    def _check_reset(self, call: str) -> None:
+        if not self._has_reset:
+            raise gym.error.ResetNeeded(f"Cannot call env.{call}() before calling env.reset()")
 
     def _build(self, orientation: Any, orientation_mode: str, render_mode: str | None, **scene_kwargs: Any) -> None:
         self.orientation_mode = choice(orientation_mode, ORIENTATION_MODES, "orientation_mode")
@@ -188,11 +195,13 @@ class OrientedEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
         out = self._env.reset(seed=seed, options=options)
+        self._has_reset = True
         if self._window is not None:
             self._window.show(self._env.render())
         return out
 
     def step(self, action: Any):
+        self._check_reset("step")
         out = self._env.step(action)
         if self._window is not None:
             self._window.show(self._env.render())
@@ -201,6 +210,8 @@ class OrientedEnv(gym.Env):
     def render(self) -> np.ndarray | None:
         """The current frame (``"rgb_array"``); ``"human"`` shows frames in a window as the episode runs and
         returns None (Gymnasium's convention)."""
+        if self.render_mode is not None:  # without one there is nothing to draw: the scene warns and returns None
+            self._check_reset("render")
         if self._window is not None:
             self._window.show(self._env.render())
             return None
@@ -208,10 +219,12 @@ class OrientedEnv(gym.Env):
 
     def render_view(self, view: Any = None, size: int | None = None, overlay: bool = True, **kwargs: Any) -> np.ndarray:
         """The current scene drawn as seen from ``view`` composed with this env's own orientation."""
+        self._check_reset("render_view")
         return self._env.render_view(view, size, overlay, **kwargs)
 
     def get_state(self) -> np.ndarray:
         """The reset state in this env's frame: feed it back as ``reset(options={"state": ...})``."""
+        self._check_reset("get_state")
         return self._env.get_state()
 
     def close(self) -> None:
