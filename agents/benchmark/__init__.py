@@ -17,7 +17,8 @@ Statistics (``agents.stats``; every estimate is named ``{"mean", "low", "high", 
   the seen ones (the training slice; on the SE(3) ladder, the identity), each task's outcomes pooled over
   its orientations, paired by task: Newcombe's hybrid-score interval and a paired test (exact McNemar or
   Wilcoxon signed-rank); the same for the final position error, and the OOD factor (pooled held-out error
-  over pooled seen error);
+  over pooled seen error). A run with no orientation in the slice (e.g. ``--orientations heldout``) has no
+  seen reference and no headline; its paired differences are against its first orientation;
 * secondary, labelled as chosen after the fact: the worst held-out orientation (largest mean final error)
   and its paired success difference to the reference orientation;
 * exactness: the largest |paired difference| of every metric across orientations, and the closed-loop

@@ -116,8 +116,19 @@ class BenchRun:
         return [k for k in range(self.config.tasks) if not all((n, k) in finished for n in names)]
 
     def start(self) -> None:
+        # the folders this run creates (its --out, the videos' folder and their missing parents), so that a run
+        # that fails can remove those it leaves empty
+        folders = [self.out, *self.out.parents, self.config.videos_folder, *self.config.videos_folder.parents]
+        self.created = sorted({p for p in folders if not p.exists()}, key=lambda p: len(p.parts), reverse=True)
         self.out.mkdir(parents=True, exist_ok=True)
         self.started = time.perf_counter()
+
+    def discard(self) -> None:
+        """After a failure: remove the folders ``start`` created that are still empty (finished rows stay, so a
+        rerun resumes; nothing that existed before the run is touched)."""
+        for folder in getattr(self, "created", []):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
     def jobs(self) -> list[tuple]:
         return [(self.config, self.run, task) for task in self.pending()]
@@ -156,7 +167,13 @@ def run_together(runs: list[BenchRun], workers: int = 1, ray: str = "", threads:
         owners[i].accept(shard)
         bar.update()
 
-    run_jobs(run_shard, jobs, accept, workers=workers, ray=ray, threads=threads)
+    try:
+        run_jobs(run_shard, jobs, accept, workers=workers, ray=ray, threads=threads)
+    except BaseException:  # an agent's error, a dead worker, Ctrl-C: end the bar's line, leave no empty folder
+        bar.close()
+        for run in runs:
+            run.discard()
+        raise
     bar.close()
     return [run.finish() for run in runs]
 

@@ -71,9 +71,11 @@ def summarise(rows: list[dict], targets: list[Target], config: BenchConfig, unit
     names = [t.name for t in targets]
     by_name = {n: sorted((r for r in rows if r["orientation"] == n), key=lambda r: r["task"]) for n in names}
     complete = sorted(set.intersection(*({r["task"] for r in by_name[n]} for n in names))) if rows else []
-    seen = [t.name for t in targets if t.split == "slice"] or names[:1]
+    # seen: the training slice (on the ladder, the identity); a run without a seen orientation has no headline,
+    # and its paired differences are against its first orientation, which is never called "seen"
+    seen = [t.name for t in targets if t.seen]
     heldout = [n for n in names if n not in seen]
-    reference = seen[0]
+    reference = seen[0] if seen else names[0]
     tables = {m: {n: _by_task(by_name[n], m) for n in names} for m in (*PAIRED, "coverage")}
 
     per: dict[str, Any] = {}
@@ -100,7 +102,7 @@ def summarise(rows: list[dict], targets: list[Target], config: BenchConfig, unit
         "config": {k: v for k, v in asdict(config).items() if k not in ("threads", "workers", "ray")},
         "tasks": len(complete), "reference": reference, "seen": seen, "heldout": heldout, "orientations": per,
     }  # fmt: skip
-    if complete and heldout:
+    if complete and heldout and seen:
         seen_success = _pooled(tables["success"], seen, complete)
         held_success = _pooled(tables["success"], heldout, complete)
         seen_error = _pooled(tables["pos_error"], seen, complete)

@@ -37,11 +37,19 @@ def _mode(summary: dict[str, Any]) -> str:
     return summary["env_kwargs"].get("orientation_mode", "frame")
 
 
+def _seen(summary: dict[str, Any]) -> str:
+    """The seen orientations, or why a run has none (and so no headline)."""
+    if summary["seen"]:
+        return ", ".join(summary["seen"])
+    return (f"none (no orientation of the training slice: no headline; paired differences are against "
+            f"{summary['reference']}, which is not seen)")  # fmt: skip
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The printed table of one benchmark run: per orientation, then the headline and the exactness figures."""
     unit = summary["unit"]
     lines = [f"{summary['label']} on {summary['env']}, task {summary['task']!r} ({_mode(summary)} mode), "
-             f"{summary['tasks']} paired tasks per orientation; seen: {', '.join(summary['seen'])}"]  # fmt: skip
+             f"{summary['tasks']} paired tasks per orientation; seen: {_seen(summary)}"]  # fmt: skip
     header = (f"{'orientation':>14s} {'split':>8s} {'success [95% CI]':>20s} {f'final error {unit} [95% CI]':>30s} "
               f"{'angle rad':>9s} {'return':>7s} {'steps':>6s} {'residual':>9s} {'plan ms':>8s}")  # fmt: skip
     lines += [header, "-" * len(header)]
