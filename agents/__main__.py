@@ -118,7 +118,7 @@ def _train(config: TrainCommand) -> None:
     from agents.data import load_dataset
     from agents.train import save_checkpoint, train
 
-    data = load_dataset(config.data)
+    data = load_dataset(config.data, "data")
     train_data, _ = data.split_episodes(config.test_fraction, config.split_seed)
     model, history = train(train_data, config.train_config(), progress=True)
     extra = {"history": history, "data": str(config.data), "test_fraction": config.test_fraction,
@@ -133,10 +133,10 @@ def _evaluate(config: EvaluateConfig) -> None:
     from agents.train import load_checkpoint, unversioned
     from eqenvs.files import write_json
 
-    data = load_dataset(config.data)
+    data = load_dataset(config.data, "data")
     results = []
     for path in config.checkpoints:
-        model, meta = load_checkpoint(path)
+        model, meta = load_checkpoint(path, "checkpoints")
         if unversioned(meta["env_id"]) != unversioned(data.env_id):
             raise ValueError(f"checkpoints: {path} is a model of {meta['env_id']}, the data is {data.env_id}")
         _, test = data.split_episodes(meta.get("test_fraction", 0.2), meta.get("split_seed", 0))
@@ -273,15 +273,29 @@ RUNNERS: dict[type, Any] = {
 
 
 def run_command(config: Any) -> int:
-    """Run a parsed command config; a ValueError (bad files or values) is one line on stderr and exit code 2."""
+    """Run a parsed command config; a ValueError (bad files or values, an exception in a user's agent) is one line
+    on stderr and exit code 2; Ctrl-C is one line, "interrupted", and exit code 130 (outputs are written
+    atomically, so none is left half-written)."""
     try:
         if isinstance(config, Threads):
             config.apply_threads()
         RUNNERS[type(config)](config)
     except ValueError as err:
+        _end_progress_bars()
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        _end_progress_bars()
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
+
+
+def _end_progress_bars() -> None:
+    """Close the progress bars still open, so that a message starts on a line of its own."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+        bar.close()
 
 
 def parse(argv: list[str] | None = None, commands: dict[str, type] | None = None, prog: str = "python -m agents"

@@ -33,7 +33,12 @@ import dataclasses
 import importlib
 import importlib.util
 import inspect
+import json
 import sys
+import sysconfig
+import traceback
+import types
+import zipfile
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,6 +51,7 @@ from agents.planning import MPCPlanner, PlannerConfig, default_cost, default_pla
 
 __all__ = [
     "Agent",
+    "AgentError",
     "CallableAgent",
     "ContactAgent",
     "PlannerAgent",
@@ -97,8 +103,30 @@ class SB3Agent:
         return np.asarray(action)
 
 
+class AgentError(ValueError):
+    """An exception raised inside an agent's own code (a ``callable:`` function): its message names the agent, the
+    exception and the file and line of the user's code that raised it; the original is its ``__cause__``."""
+
+
+def _user_location(err: BaseException, function: Any) -> str:
+    """``file:line`` of the innermost frame of ``err``'s traceback in the user's code: the file that defines
+    ``function`` if it appears, else the innermost frame outside Python's and the installed packages' files."""
+    frames = traceback.extract_tb(err.__traceback__)
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    home = code.co_filename if code is not None else None
+    paths = [sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")]
+    library = tuple(str(Path(p).resolve()) for p in [*paths, Path(__file__).parent])
+    mine = [f for f in frames if f.filename == home]
+    outside = [f for f in frames if not str(Path(f.filename).resolve()).startswith(library)]
+    frame = (mine or outside or frames or [None])[-1]
+    if frame is None:
+        return "unknown location"
+    return f"{frame.filename}:{frame.lineno}"
+
+
 class CallableAgent:
-    """Any function ``obs -> action``; its ``reset(seed)`` is called if it has one."""
+    """Any function ``obs -> action``; its ``reset(seed)`` is called if it has one. An exception inside the
+    function becomes an ``AgentError`` naming the agent, the exception and the user's file and line."""
 
     def __init__(self, function: Any, label: str = "callable"):
         if not callable(function):
@@ -118,10 +146,18 @@ class CallableAgent:
     def reset(self, seed: int | None = None) -> None:
         reset = getattr(self.function, "reset", None)
         if callable(reset):
-            reset(seed)
+            self._call(reset, seed)
 
     def act(self, obs: Any) -> np.ndarray:
-        return np.asarray(self.function(obs))
+        return np.asarray(self._call(self.function, obs))
+
+    def _call(self, function: Any, argument: Any) -> Any:
+        try:
+            return function(argument)
+        except Exception as err:  # anything the user's code raises: one line with its place, the original chained
+            where = _user_location(err, function)
+            name = getattr(function, "__qualname__", repr(function))
+            raise AgentError(f"agent: {self.label} ({name}) raised {type(err).__name__}: {err} at {where}") from err
 
 
 class RandomAgent:
@@ -160,13 +196,26 @@ class ContactAgent:
 
 
 class ScriptedAgent:
-    """The env's scripted pusher (``eqenvs.scripted``), deterministic."""
+    """The env's scripted pusher (``eqenvs.scripted``), deterministic. It reads the state (``obs_type`` state or
+    state_pixels) and acts in the env's own action type (EqPushT3D-v1: delta actions only)."""
 
     def __init__(self, env: gym.Env, label: str = "scripted"):
         from eqenvs.scripted import ScriptedPusher, ScriptedPusher3D
 
-        layout = env.unwrapped.obs_layout
-        self.policy = ScriptedPusher(layout) if "block_dir" in layout else ScriptedPusher3D(layout)
+        unwrapped = env.unwrapped
+        scene = getattr(unwrapped, "scene", None)
+        obs_type, action_type = getattr(scene, "obs_type", None), getattr(scene, "action_type", None)
+        layout = getattr(unwrapped, "obs_layout", None)
+        if obs_type not in ("state", "state_pixels") or layout is None:
+            raise ValueError(f"agent: scripted reads the state observation of an eqenvs env (obs_type 'state' or "
+                             f"'state_pixels'); this env has obs_type {obs_type!r}")  # fmt: skip
+        if "block_dir" in layout:
+            self.policy: Any = ScriptedPusher(layout, action_type)
+        elif action_type == "delta":
+            self.policy = ScriptedPusher3D(layout)
+        else:
+            raise ValueError(f"agent: scripted drives EqPushT3D-v1 with delta actions; this env has action_type "
+                             f"{action_type!r}")  # fmt: skip
         self.label = label
 
     def reset(self, seed: int | None = None) -> None:
@@ -241,6 +290,72 @@ def _sb3_dtype(options: str, spec: str) -> str:
         raise ValueError(f"agent: an sb3 spec takes one option, dtype=float32 or dtype=float64; got {options!r} "
                          f"in {spec!r}")  # fmt: skip
     return value
+
+
+_SB3_FAMILIES = {"ppo": "ppo", "a2c": "a2c", "sac": "sac", "td3": "td3/ddpg", "ddpg": "td3/ddpg"}
+
+
+def _sb3_family(path: str) -> str | None:
+    """The algorithm an SB3 .zip was saved by, from the hyperparameters in its ``data`` (None: unreadable, left
+    to SB3's own loader to report): PPO has a clip range, A2C rollouts without one, SAC a target entropy, TD3
+    and DDPG (one family: DDPG is TD3 with fixed settings) a policy delay."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data = json.loads(archive.read("data"))
+    except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    for key, family in (("clip_range", "ppo"), ("target_entropy", "sac"), ("policy_delay", "td3/ddpg"),
+                        ("n_steps", "a2c")):  # fmt: skip
+        if key in data:
+            return family
+    return None
+
+
+def _float64_features(policy: Any) -> None:
+    """Make SB3's own policy modules keep float64 from the observation to the action.
+
+    SB3 casts observations to float32 (``preprocess_obs``) before the features extractor, which after
+    ``policy.double()`` meets float64 weights ("mat1 and mat2 must have the same dtype"). The VN policies of
+    ``agents.rl`` override these paths to keep the parameters' dtype; this gives SB3's plain policies (PPO's
+    and A2C's actor-critic, SAC's and TD3's actors and critics) the same, on the instance.
+    """
+    from stable_baselines3.common.policies import ActorCriticPolicy, BaseModel
+    from stable_baselines3.common.preprocessing import is_image_space, preprocess_obs
+
+    def features(self: Any, obs: Any, extractor: Any) -> Any:
+        plain_box = isinstance(self.observation_space, gym.spaces.Box) and not is_image_space(self.observation_space)
+        if plain_box and torch.is_tensor(obs) and obs.is_floating_point():
+            x = obs.to(torch.float64)  # preprocess_obs would round it to float32 first
+        else:
+            x = preprocess_obs(obs, self.observation_space, normalize_images=self.normalize_images)
+            x = {k: v.to(torch.float64) for k, v in x.items()} if isinstance(x, dict) else x.to(torch.float64)
+        return extractor(x)
+
+    def extract_features(self: Any, obs: Any, features_extractor: Any = None) -> Any:
+        if isinstance(self, ActorCriticPolicy) and not self.share_features_extractor:
+            return features(self, obs, self.pi_features_extractor), features(self, obs, self.vf_features_extractor)
+        return features(self, obs, self.features_extractor if features_extractor is None else features_extractor)
+
+    def get_distribution(self: Any, obs: Any) -> Any:  # SB3's calls BaseModel.extract_features directly
+        latent = self.mlp_extractor.forward_actor(features(self, obs, self.pi_features_extractor))
+        return self._get_action_dist_from_latent(latent)
+
+    def predict_values(self: Any, obs: Any) -> Any:
+        return self.value_net(self.mlp_extractor.forward_critic(features(self, obs, self.vf_features_extractor)))
+
+    overrides = {
+        "extract_features": (extract_features, (BaseModel.extract_features, ActorCriticPolicy.extract_features)),
+        "get_distribution": (get_distribution, (ActorCriticPolicy.get_distribution,)),
+        "predict_values": (predict_values, (ActorCriticPolicy.predict_values,)),
+    }
+    for module in policy.modules():
+        if not isinstance(module, BaseModel):
+            continue
+        for name, (method, sb3_own) in overrides.items():
+            if getattr(type(module), name, None) in sb3_own:  # the VN policies' own overrides stay
+                setattr(module, name, types.MethodType(method, module))
 
 
 def _check_sb3_spaces(model: Any, env: gym.Env, path: str) -> None:
@@ -347,6 +462,10 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
             raise ValueError(f"agent: expected sb3:<ppo|sac|td3|a2c|ddpg>:<model.zip>, got {spec!r}")
         if not Path(path).is_file():
             raise ValueError(f"agent: {path} does not exist")
+        family = _sb3_family(path)
+        if family is not None and family != _SB3_FAMILIES[algo.lower()]:
+            raise ValueError(f"agent: {path} is a model of {family.upper()}, not {algo.upper()}; give it as "
+                             f"sb3:{family.split('/')[0]}:{path}")  # fmt: skip
         try:
             model = cls.load(path, device="cpu")
         except Exception as err:  # SB3 raises zip, key and pickle errors for files it cannot read
@@ -355,6 +474,7 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
         _check_sb3_spaces(model, env, path)
         if dtype == "float64":
             model.policy.double()
+            _float64_features(model.policy)
         return SB3Agent(model, label)
     if kind == "callable":
         return CallableAgent(_import_callable(rest), label)

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ they differ only in the default reward, which a world model never reads."""
 ARRAYS = ("obs", "action", "next_obs", "episode", "step", "interior", "orientation")
 HISTOGRAM_BINS = 12  # 30-degree bins over the circle
 WALL_MARGIN_PX = 2.0  # "interior": the block stays this far from every wall (2D)
+_ZIP_HEADERS = (b"PK\x03\x04", b"PK\x05\x06")  # a .npz is a zip archive (the second: an empty one)
 
 
 @dataclass
@@ -262,25 +265,33 @@ def save_dataset(data: Transitions, path: str | Path) -> Path:
     return path
 
 
-def load_dataset(path: str | Path) -> Transitions:
-    """Read a dataset written by ``save_dataset``; a missing, corrupted or inconsistent file raises ValueError."""
-    path = existing_file(path, "path", "a .npz dataset written by `python -m agents collect`")
+def load_dataset(path: str | Path, name: str = "path") -> Transitions:
+    """Read a dataset written by ``save_dataset``; a missing, corrupted or inconsistent file raises ValueError
+    naming ``name`` (the caller's argument, e.g. ``data``)."""
+    path = existing_file(path, name, "a .npz dataset written by `python -m agents collect`")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head not in _ZIP_HEADERS:  # np.load would try anything else as a pickle, and say so
+        raise ValueError(f"{name}: {path} is not a .npz dataset (not a zip archive; expected a file written by "
+                         "`python -m agents collect`)")  # fmt: skip
     try:
         with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, EOFError) as err:  # zip or array format errors (pickled arrays included)
-        raise ValueError(f"path: {path} is not a readable .npz dataset ({err})") from None
-    missing = [name for name in (*ARRAYS, "meta") if name not in arrays]
+            arrays = {key: npz[key] for key in npz.files}
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:  # a damaged or truncated archive
+        raise ValueError(f"{name}: {path} is damaged or truncated ({type(err).__name__}: {err})") from None
+    except (OSError, ValueError) as err:  # array format errors (pickled arrays included)
+        raise ValueError(f"{name}: {path} is not a readable .npz dataset ({err})") from None
+    missing = [key for key in (*ARRAYS, "meta") if key not in arrays]
     if missing:
-        raise ValueError(f"path: {path} lacks the arrays {missing} (not a dataset written by save_dataset)")
+        raise ValueError(f"{name}: {path} lacks the arrays {missing} (not a dataset written by save_dataset)")
     try:
         meta = json.loads(str(arrays.pop("meta")))
     except (TypeError, json.JSONDecodeError) as err:
-        raise ValueError(f"path: {path} holds unreadable metadata ({err})") from None
+        raise ValueError(f"{name}: {path} holds unreadable metadata ({err})") from None
     if not isinstance(meta, dict):
-        raise ValueError(f"path: {path} holds metadata that is not a JSON object")
-    data = Transitions(**{name: arrays[name] for name in ARRAYS}, meta=meta)
-    data.validate(f"path: {path}")
+        raise ValueError(f"{name}: {path} holds metadata that is not a JSON object")
+    data = Transitions(**{key: arrays[key] for key in ARRAYS}, meta=meta)
+    data.validate(f"{name}: {path}")
     return data
 
 

@@ -41,6 +41,7 @@ import io
 import json
 import math
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -256,13 +257,34 @@ def write_weights(path: Path, fmt: str, version: int, meta: dict[str, Any], stat
         tmp.write_bytes(buffer.getvalue())
 
 
+def _load_fault(path: Path, err: Exception) -> str:
+    """Why ``torch.load`` could not read ``path``, in one line (torch's own messages span lines and name its
+    internals): another kind of zip archive (a stable-baselines3 model, a .npz), or the error's first line."""
+    lines = str(err).strip().splitlines()
+    first = f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        with open(path, "rb") as f:
+            zip_like = f.read(2) == b"PK"
+        if zip_like:
+            return f"damaged or truncated ({first.split('. ')[0]})"
+        return "not a zip archive, as every torch checkpoint is"
+    if not any(m.endswith("/data.pkl") for m in members):
+        if "policy.pth" in members:
+            return "a stable-baselines3 model, not a torch checkpoint; give it as sb3:<algo>:<model.zip>"
+        return f"a zip archive of {', '.join(members[:4]) or 'nothing'}, not a torch checkpoint"
+    return first
+
+
 def read_weights(path: Path, name: str, fmt: str, version: int, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(payload, meta) of a ``write_weights`` file of format ``fmt`` (weights only: no pickle); ValueErrors
     name ``name`` and say the file is not ``what``."""
     try:
         payload = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as err:  # torch raises pickle, zip and runtime errors for damaged files
-        raise ValueError(f"{name}: {path} is not a readable checkpoint ({type(err).__name__}: {err})") from None
+        raise ValueError(f"{name}: {path} is not a readable checkpoint ({_load_fault(path, err)})") from None
     if not isinstance(payload, dict) or payload.get("format") != fmt:
         raise ValueError(f"{name}: {path} is not {what}")
     if payload.get("version") != version:
@@ -311,17 +333,18 @@ def check_contract(meta: dict[str, Any], env: gym.Env, what: str = "agent") -> N
                          + "; ".join(faults))  # fmt: skip
 
 
-def load_checkpoint(path: str | Path) -> tuple[WorldModel, dict[str, Any]]:
-    """Rebuild a model from ``save_checkpoint`` output: (model in eval mode, its metadata)."""
-    path = existing_file(path, "path", "a .pt world-model checkpoint")
+def load_checkpoint(path: str | Path, name: str = "path") -> tuple[WorldModel, dict[str, Any]]:
+    """Rebuild a model from ``save_checkpoint`` output: (model in eval mode, its metadata); ValueErrors name
+    ``name`` (the caller's argument)."""
+    path = existing_file(path, name, "a .pt world-model checkpoint")
     what = "an eqenvs world-model checkpoint (written by save_checkpoint)"
-    payload, meta = read_weights(path, "path", CHECKPOINT_FORMAT, CHECKPOINT_VERSION, what)
+    payload, meta = read_weights(path, name, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, what)
     try:
         kind, hyper, env_id, env_kwargs = meta["model"], meta["hyper"], meta["env_id"], meta["env_kwargs"]
         if not isinstance(meta["contract"], dict):
             raise TypeError("contract is not a JSON object")
     except (TypeError, KeyError, json.JSONDecodeError) as err:
-        raise ValueError(f"path: {path} holds unreadable metadata ({err!r})") from None
+        raise ValueError(f"{name}: {path} holds unreadable metadata ({err!r})") from None
     try:
         with warnings.catch_warnings():  # the model's own env, made for its symmetry only: no deprecation notice
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -329,10 +352,10 @@ def load_checkpoint(path: str | Path) -> tuple[WorldModel, dict[str, Any]]:
         symmetry = env.unwrapped.symmetry
         env.close()
     except Exception as err:  # an unknown id (gymnasium's own error) or bad kwargs
-        raise ValueError(f"path: {path} names an env that cannot be made: {env_id} {env_kwargs} ({err})") from None
+        raise ValueError(f"{name}: {path} names an env that cannot be made: {env_id} {env_kwargs} ({err})") from None
     model = build_model(kind, symmetry, **hyper).to(getattr(torch, meta.get("dtype", "float32")))
     try:
         model.load_state_dict(payload["state_dict"], strict=True)
     except (RuntimeError, TypeError, KeyError) as err:
-        raise ValueError(f"path: {path} does not match a {kind} model with {hyper} ({err})") from None
+        raise ValueError(f"{name}: {path} does not match a {kind} model with {hyper} ({err})") from None
     return model.eval(), meta

@@ -67,7 +67,7 @@ def test_round_trip_and_bad_files(data2d, tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         load_dataset(tmp_path / "missing.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip file")
-    with pytest.raises(ValueError, match=r"not a readable \.npz"):
+    with pytest.raises(ValueError, match=r"not a \.npz dataset \(not a zip archive"):
         load_dataset(tmp_path / "junk.npz")
     # an object array would need pickle to load: refused
     np.savez(tmp_path / "obj.npz", obs=np.array([{"a": 1}], dtype=object))

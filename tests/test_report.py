@@ -84,7 +84,7 @@ def test_command_line_pipeline_and_bad_files(tmp_path, capsys):
     capsys.readouterr()
     (tmp_path / "junk.npz").write_bytes(b"junk")
     assert main(["evaluate", "--data", str(tmp_path / "junk.npz"), "--checkpoints", str(ckpt)]) == 2
-    assert "error: path:" in capsys.readouterr().err
+    assert "error: data:" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
