@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,9 +52,13 @@ __all__ = [
 
 EnvId = Literal["EqPushT-v1", "EqPushT3D-v1", "EqPushT-v0", "EqPushT3D-v0"]
 BENCH_ENV_DEFAULTS: dict[str, dict[str, Any]] = {
-    f"{name}-v{version}": {"task": "push"} for name in ("EqPushT", "EqPushT3D") for version in (0, 1)
-}
-"""What eqbench and sb3 run unless ``--env-kwargs`` says otherwise (merged: a given key wins, the rest stay)."""
+    f"{name}-v{version}": {"task": task} for name, task in (("EqPushT", "pusht"), ("EqPushT3D", "push"))
+    for version in (0, 1)
+}  # fmt: skip
+"""What eqbench and sweep run unless ``--task`` or ``--env-kwargs`` says otherwise: the env's own default task
+(``gym.make``'s: EqPushT gym-pusht's ``pusht``, EqPushT3D ``push``), written out so every summary names its
+task (merged: a given key wins, the rest stay)."""
+TASKS = ("push", "pose", "pusht")
 
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -520,27 +525,52 @@ class StoryConfig(Threads):
         check_output_folder(self.video_dir, "video_dir")
 
 
+def _angles(values: tuple[str, ...], name: str, split: str = "") -> tuple[float, ...]:
+    """Angles with their unit ("30deg", "0.5rad") as radians in [0, 2 pi); with ``split``, each must lie in that
+    split of EqPushT-v1. A ValueError names ``name`` and the fault (a bare number: its unit is asked for)."""
+    from eqenvs.groups import parse_angle
+    from eqenvs.splits import get_split
+
+    out = []
+    for value in values:
+        text = str(value).strip()
+        if _BARE_NUMBER.match(text):
+            raise ValueError(f"{name}: {text!r} has no unit; write {text}deg or {text}rad (as every command takes "
+                             "angles)")  # fmt: skip
+        radians = parse_angle(text, name) % (2 * math.pi)
+        if split and not get_split("EqPushT-v1", split).contains(radians):
+            where = "in the training slice [0deg, 90deg)" if split == "slice" else "outside the slice [0deg, 90deg)"
+            raise ValueError(f"{name}: {text} is not {where}")
+        out.append(radians)
+    return tuple(out)
+
+
+_BARE_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
 @dataclass(frozen=True, kw_only=True)
 class DemoConfig:
     """The environment showcase: a scripted pusher at slice and held-out orientations, gym-pusht's PushT solved
-    at four, and the SE(3) ladder."""
+    at four by the contact planner (a privileged oracle: it plans with gym-pusht's own simulator), and the SE(3)
+    ladder."""
 
     task: Literal["push", "pose", "pusht"] = "push"
     """EqPushT-v1 task."""
     seed: int = 0
     """Episode seed (same canonical episode at every orientation)."""
-    slice_angles: tuple[float, ...] = (0.0, 30.0, 60.0)
-    """Orientations from the training slice [0, 90) deg, in degrees."""
-    heldout_angles: tuple[float, ...] = (90.0, 150.0, 210.0, 270.0, 330.0)
-    """Held-out orientations (outside the slice), in degrees."""
+    slice_angles: tuple[str, ...] = ("0deg", "30deg", "60deg")
+    """Orientations in the training slice [0deg, 90deg), with their unit (e.g. 30deg, 0.5rad)."""
+    heldout_angles: tuple[str, ...] = ("90deg", "150deg", "210deg", "270deg", "330deg")
+    """Held-out orientations (outside the slice), with their unit."""
     steps: int = 120
     """Episode length cap (the env's own limit is 300)."""
     tile: int = 256
     """Side of each mosaic tile in px (a multiple of 16)."""
     gif_tile: int = 128
     """Tile side of the small GIFs for the README (0: no GIF)."""
-    pusht_angles: tuple[float, ...] = (0.0, 45.0, 150.0, 270.0)
-    """Orientations (degrees) of the PushT showcase: the contact planner on gym-pusht's task (empty: skip it)."""
+    pusht_angles: tuple[str, ...] = ("0deg", "45deg", "150deg", "270deg")
+    """Orientations (with their unit) of the PushT showcase: the contact planner, a privileged oracle, on
+    gym-pusht's task (empty: skip it)."""
     pusht_seed: int = 0
     """Reset seed of the PushT showcase (gym-pusht's random start)."""
     steps_3d: int = 60
@@ -551,7 +581,25 @@ class DemoConfig:
     def __post_init__(self) -> None:
         _positive(self, "steps", "tile")
         _non_negative(self, "gif_tile", "steps_3d")
+        self.slice_rad, self.heldout_rad, self.pusht_rad  # noqa: B018  (validates the angles)
+        if not self.slice_angles and not self.heldout_angles:
+            raise ValueError("slice_angles, heldout_angles: give at least one orientation")
         check_output_folder(self.out, "out")
+
+    @property
+    def slice_rad(self) -> tuple[float, ...]:
+        """``slice_angles`` in radians, each checked to lie in the slice."""
+        return _angles(self.slice_angles, "slice_angles", "slice")
+
+    @property
+    def heldout_rad(self) -> tuple[float, ...]:
+        """``heldout_angles`` in radians, each checked to lie outside the slice."""
+        return _angles(self.heldout_angles, "heldout_angles", "heldout")
+
+    @property
+    def pusht_rad(self) -> tuple[float, ...]:
+        """``pusht_angles`` in radians in [0, 2 pi)."""
+        return _angles(self.pusht_angles, "pusht_angles")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -608,8 +656,8 @@ class OptimSpeedConfig:
 class CompareConfig:
     """One table of finished eqbench runs; runs of one agent label with several seeds are aggregated."""
 
-    folders: tyro.conf.Positional[tuple[str, ...]]
-    """Benchmark output folders (their --out)."""
+    folders: tyro.conf.Positional[Annotated[tuple[str, ...], tyro.conf.arg(metavar="FOLDER...")]]
+    """Benchmark output folders (their --out), one or more."""
     reps: int = 2000
     """Bootstrap resamples of the across-seed intervals."""
 
@@ -672,21 +720,39 @@ class PretrainConfig(Threads):
 
 
 # --------------------------------------------------------------------------- the any-agent benchmark
+def _check_task(task: str | None, env_kwargs: dict[str, Any], env: str) -> None:
+    """``--task`` must be a task of ``env`` and agree with a task in ``--env-kwargs``."""
+    if task is None:
+        return
+    if task not in TASKS:
+        raise ValueError(f"task: {task!r} is not one of {TASKS}")
+    if env.startswith("EqPushT3D") and task == "pusht":
+        raise ValueError(f"task: 'pusht' exists in EqPushT only, not {env}")
+    if "task" in env_kwargs and env_kwargs["task"] != task:
+        raise ValueError(f"task: --task {task} and --env-kwargs' task {env_kwargs['task']!r} disagree; give one")
+
+
 @dataclass(frozen=True, kw_only=True)
 class BenchConfig(Workers):
     """eqbench: run any agent over orientations on paired tasks; rows, summary with intervals, plot, videos."""
 
     env: EnvId = "EqPushT-v1"
     """Environment id."""
+    task: Literal["push", "pose", "pusht"] | None = None
+    """The task (pusht: EqPushT only); None: the env's own default, as gym.make's (EqPushT: pusht, gym-pusht's
+    task; EqPushT3D: push). The same as --env-kwargs '{"task": ...}'."""
     env_kwargs: JsonObject = field(default_factory=dict)
-    """Environment kwargs as JSON, merged over the defaults ({"task": "push"}), e.g. {"orientation_mode": "physics"}."""
+    """Environment kwargs as JSON, merged over the defaults (the env's own task), e.g. {"orientation_mode":
+    "physics"}."""
     agent: str = "scripted"
-    """Agent spec: planner:<ckpt.pt or name>[,k=v], sb3:<algo>:<zip>, callable:<module or file.py>:<function>,
-    scripted, random."""
+    """Agent spec: planner:<ckpt.pt or name>[,k=v], sb3:<algo>:<zip>[,dtype=float64], bc:<policy.pt>[,dtype=float64],
+    callable:<module or file.py>:<function>, scripted, random, contact[:plain] (EqPushT's contact planner: a
+    privileged oracle that plans with gym-pusht's own simulator)."""
     label: str = ""
-    """Name of the agent in tables and file names; empty: the spec."""
+    """Name of the agent in tables and file names; empty: the spec (contact: "contact (oracle)")."""
     orientations: str = "slice,heldout"
-    """Comma-separated split names (their grids; 3D also "ladder") and/or angles with a unit: 90deg, 1.571rad."""
+    """Comma-separated split names (their grids; 3D also "ladder"), angles with a unit (90deg, 1.571rad) and/or the
+    JSON of a group element (element.to_json())."""
     per_split: int = 0
     """Orientations per split (0: the split's default grid)."""
     tasks: int = 32
@@ -713,6 +779,7 @@ class BenchConfig(Workers):
             raise ValueError("env_kwargs: 'orientation' is set by --orientations, not by the env kwargs")
         if "max_episode_steps" in self.env_kwargs:
             raise ValueError("env_kwargs: 'max_episode_steps' is set by --max-steps")
+        _check_task(self.task, self.env_kwargs, self.env)
         _positive(self, "tasks", "max_steps")
         _non_negative(self, "videos", "per_split")
         if not isinstance(self.agent, str) or not self.agent:
@@ -722,13 +789,16 @@ class BenchConfig(Workers):
 
     @property
     def name(self) -> str:
-        """The agent's name in tables and files."""
-        return self.label or self.agent
+        """The agent's name in tables and files: the label, else the spec; the contact planner's spec says that it
+        is an oracle (it plans with gym-pusht's own simulator)."""
+        if self.label:
+            return self.label
+        return f"{self.agent} (oracle)" if self.agent.partition(":")[0] == "contact" else self.agent
 
     @property
     def merged_env_kwargs(self) -> dict[str, Any]:
-        """The env kwargs the run uses: the defaults with ``env_kwargs`` on top."""
-        return {**BENCH_ENV_DEFAULTS.get(self.env, {}), **self.env_kwargs}
+        """The env kwargs the run uses: the defaults with ``env_kwargs`` and ``task`` on top."""
+        return {**BENCH_ENV_DEFAULTS.get(self.env, {}), **self.env_kwargs, **({"task": self.task} if self.task else {})}
 
     @property
     def videos_folder(self) -> Path:
@@ -749,8 +819,10 @@ class SweepConfig(Workers):
     """Seeds."""
     env: EnvId = "EqPushT-v1"
     """Environment id."""
+    task: Literal["push", "pose", "pusht"] | None = None
+    """As for eqbench (None: the env's own default task)."""
     env_kwargs: JsonObject = field(default_factory=dict)
-    """Environment kwargs as JSON, merged over the defaults ({"task": "push"})."""
+    """Environment kwargs as JSON, merged over the defaults (the env's own task)."""
     orientations: str = "slice,heldout"
     """As for eqbench."""
     per_split: int = 0
@@ -777,6 +849,7 @@ class SweepConfig(Workers):
         if len(set(self.seeds)) != len(self.seeds):
             raise ValueError(f"seeds: {self.seeds!r} repeats a seed")
         _positive(self, "reps")
+        _check_task(self.task, self.env_kwargs, self.env)
         check_output_folder(self.out, "out")
 
     def runs(self) -> list[BenchConfig]:
@@ -787,7 +860,8 @@ class SweepConfig(Workers):
             slug = "".join(c if c.isalnum() or c in "-." else "_" for c in label.replace("{seed}", "")).strip("_")
             for seed in self.seeds:
                 configs.append(BenchConfig(
-                    env=self.env, env_kwargs=self.env_kwargs, agent=spec.replace("{seed}", str(seed)), label=label,
+                    env=self.env, task=self.task, env_kwargs=self.env_kwargs, agent=spec.replace("{seed}", str(seed)),
+                    label=label,
                     orientations=self.orientations, per_split=self.per_split, tasks=self.tasks,
                     seed=0 if "{seed}" in spec else seed, max_steps=self.max_steps, videos=self.videos,
                     out=str(Path(self.out) / f"{slug}_s{seed}"), threads=self.threads,

@@ -12,8 +12,9 @@ EqPushT-v1, at slice and held-out orientations g: the same seeded episode runs t
 It prints both residuals per orientation and writes the mosaic of the closed-loop episodes.
 
 gym-pusht's PushT (task "pusht", its random starts, success = coverage > 0.95), solved by the contact
-planner (``eqenvs.contact``) at slice and held-out orientations of frame mode: every tile is the
-identity's episode seen from g, and the table checks it (the same steps, the same final coverage).
+planner (``eqenvs.contact``; a privileged oracle: it plans with gym-pusht's own simulator, not a learned
+model) at slice and held-out orientations of frame mode: every tile is the identity's episode seen from g,
+and the table checks it (the same steps, the same final coverage).
 
 EqPushT3D-v1, physics mode, one element per rung of the SE(3) ladder (identity, C4, yaw, SE(2), a tilted
 lab, a tilted and moved lab): the same scripted actions replayed in the moved MuJoCo lab, the deviation
@@ -64,9 +65,9 @@ def orbit_2d(config: DemoConfig) -> tuple[float, list, list, list]:
     sym = identity_env.unwrapped.symmetry
 
     rows, streams, labels, colors = [], [], [], []
-    angles = [("slice", a) for a in config.slice_angles] + [("held-out", a) for a in config.heldout_angles]
-    for split, degrees in angles:
-        g = sym.element(math.radians(degrees))
+    angles = [("slice", a) for a in config.slice_rad] + [("held-out", a) for a in config.heldout_rad]
+    for split, radians in angles:
+        g, degrees = sym.element(radians), math.degrees(radians)
         env = gym.make(**make, orientation=g)
         # replay: the identity actions seen from g
         mapped = [sym.act_action(g, a) for a in actions_e]
@@ -114,8 +115,9 @@ def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
     from eqenvs.contact import ContactPlanner
 
     rows, streams, labels, colors = [], [], [], []
-    for degrees in config.pusht_angles:
-        env = gym.make("EqPushT-v1", task="pusht", orientation=math.radians(degrees), render_mode="rgb_array",
+    for radians in config.pusht_rad:
+        degrees = math.degrees(radians)
+        env = gym.make("EqPushT-v1", task="pusht", orientation=radians, render_mode="rgb_array",
                        render_size=config.tile)  # fmt: skip
         planner = _Timed(ContactPlanner(env.unwrapped.obs_layout))
         _, actions, _, info, frames = run_episode(env, planner, seed=config.pusht_seed, render=True)
@@ -126,7 +128,8 @@ def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
         streams.append(frames)
         labels.append(f"{split} {degrees:g} deg: {'success' if info['is_success'] else 'fail'}")
         colors.append((140, 255, 140) if info["is_success"] else (255, 140, 140))
-    print(f"\nEqPushT-v1 task=pusht seed={config.pusht_seed}, frame mode, contact planner (eqenvs.contact)")
+    print(f"\nEqPushT-v1 task=pusht seed={config.pusht_seed}, frame mode, contact planner (eqenvs.contact; a "
+          "privileged oracle: it plans with gym-pusht's own simulator)")  # fmt: skip
     print(f"{'split':9} {'angle':>6} {'success':>7} {'steps':>5} {'coverage':>8} {'ms/step':>7} {'worst step ms':>13}")
     for split, degrees, ok, steps, coverage, ms, worst in rows:
         print(f"{split:9} {degrees:6.0f} {ok!s:>7} {steps:5d} {coverage:8.4f} {ms:7.1f} {worst:13.1f}")
@@ -183,7 +186,7 @@ def run(config: DemoConfig) -> int:
     worst_2d, streams, labels, colors = orbit_2d(config)
     _write(out, f"showcase_{config.task}", streams, labels, 4, config, colors)
     ok = worst_2d <= 1e-9
-    if config.pusht_angles:
+    if config.pusht_rad:
         solved, streams, labels, colors = pusht_orbit(config)
         _write(out, "showcase_pusht", streams, labels, len(streams), config, colors)
         ok = ok and solved

@@ -276,6 +276,7 @@ def _bench_config(config: PaperConfig, run: _Bench) -> BenchConfig:
     planar = run.env == "EqPushT-v1"
     return BenchConfig(
         env=run.env,
+        task="push",
         env_kwargs=dict(run.env_kwargs),
         agent=spec,
         label=run.label,

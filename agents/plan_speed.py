@@ -144,8 +144,9 @@ def _batched_speedup(orientations: int, seed: int) -> dict[str, float]:
         angles = ",".join(f"{360 * k / orientations:g}deg" for k in range(orientations))
         times = {}
         for batched in (True, False):
-            config = BenchConfig(agent=f"planner:{checkpoint}", orientations=angles, tasks=1, max_steps=15,
-                                 videos=0, out=str(Path(folder) / str(batched)), batched=batched)  # fmt: skip
+            config = BenchConfig(agent=f"planner:{checkpoint}", task="push", orientations=angles, tasks=1,
+                                 max_steps=15, videos=0, out=str(Path(folder) / str(batched)),
+                                 batched=batched)  # fmt: skip
             started = time.perf_counter()
             run_benchmark(config, progress=False)
             times[batched] = time.perf_counter() - started

@@ -45,7 +45,7 @@ def _rows(folder: Path) -> list[dict[str, Any]]:
 def _bench(config: ScaleSpeedConfig, name: str, workers: int, ray: str) -> dict[str, Any]:
     folder = Path(config.out) / name
     shutil.rmtree(folder, ignore_errors=True)  # a fresh run: a resume would time nothing
-    bench = BenchConfig(agent=config.agent, orientations=config.orientations, tasks=config.tasks,
+    bench = BenchConfig(agent=config.agent, task="push", orientations=config.orientations, tasks=config.tasks,
                         max_steps=config.max_steps, videos=0, out=str(folder), threads=config.threads,
                         workers=workers, ray=ray, label="scale-speed")  # fmt: skip
     run = BenchRun(bench)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import warnings
 
 import gymnasium as gym
 import numpy as np
@@ -15,6 +16,7 @@ import eqenvs  # noqa: F401
 from agents import benchmark as bench
 from agents.agents import CallableAgent, PlannerAgent, RandomAgent, SB3Agent, ScriptedAgent, as_agent, make_agent
 from agents.benchmark import run as bench_run
+from agents.config import BENCH_ENV_DEFAULTS
 from agents.data import collect
 from agents.train import TrainConfig, save_checkpoint, train
 
@@ -38,8 +40,8 @@ def checkpoints(tmp_path_factory):
 
 
 def config(tmp_path, agent, **kw):
-    values = {"agent": agent, "orientations": "0deg,90deg,200deg", "tasks": 2, "max_steps": 6, "videos": 0,
-              "out": str(tmp_path / "bench")}  # fmt: skip
+    values = {"agent": agent, "task": "push", "orientations": "0deg,90deg,200deg", "tasks": 2, "max_steps": 6,
+              "videos": 0, "out": str(tmp_path / "bench")}  # fmt: skip
     return bench.BenchConfig(**{**values, **kw})
 
 
@@ -229,8 +231,8 @@ def test_rows_of_a_retrained_model_are_not_resumed(tmp_path, checkpoints):
 
 def test_benchmark_of_a_python_object(tmp_path):
     """A function passed as an object: benchmarked like a spec, its rows name it."""
-    cfg = bench.BenchConfig(orientations="0deg,180deg", tasks=1, max_steps=5, videos=0, out=str(tmp_path / "f"),
-                            label="hold still")  # fmt: skip
+    cfg = bench.BenchConfig(task="push", orientations="0deg,180deg", tasks=1, max_steps=5, videos=0,
+                            out=str(tmp_path / "f"), label="hold still")  # fmt: skip
     summary = bench.run_benchmark(cfg, progress=False, agent=hold_still)
     rows = rows_of(tmp_path / "f")
     assert {r["run"]["agent"] for r in rows} == {"python:function"} and {r["label"] for r in rows} == {"hold still"}
@@ -238,14 +240,26 @@ def test_benchmark_of_a_python_object(tmp_path):
 
 
 def test_env_kwargs_merge_with_the_defaults(tmp_path):
-    """Issue: --env-kwargs '{"orientation_mode": "physics"}' replaced the defaults, so the task became pusht."""
-    cfg = config(tmp_path, "random", env_kwargs={"orientation_mode": "physics"}, tasks=1, max_steps=2)
-    assert cfg.merged_env_kwargs == {"task": "push", "orientation_mode": "physics"}
+    """Issue: --env-kwargs '{"orientation_mode": "physics"}' replaced the defaults. Issue 23: the default task is
+    the env's own (gym.make's: pusht for EqPushT), written out in the summary; --task sets it."""
+    cfg = config(tmp_path, "random", task=None, env_kwargs={"orientation_mode": "physics"}, tasks=1, max_steps=2)
+    assert cfg.merged_env_kwargs == {"task": "pusht", "orientation_mode": "physics"}
     summary = bench.run_benchmark(cfg, progress=False)
-    assert summary["task"] == "push" and summary["env_kwargs"]["orientation_mode"] == "physics"
-    assert "task 'push' (physics mode)" in bench.format_summary(summary)
+    assert summary["task"] == "pusht" and summary["env_kwargs"]["orientation_mode"] == "physics"
+    assert "task 'pusht' (physics mode)" in bench.format_summary(summary)
     row = bench.format_comparison([summary], reps=50).splitlines()[2].split()
-    assert row[1:4] == ["EqPushT-v1", "push", "physics"]  # the mode has its own column (a label could hide it)
+    assert row[1:4] == ["EqPushT-v1", "pusht", "physics"]  # the mode has its own column (a label could hide it)
+    assert config(tmp_path, "random", env_kwargs={"task": "pose"}, task=None).merged_env_kwargs == {"task": "pose"}
+    assert config(tmp_path, "random", task="pose").merged_env_kwargs == {"task": "pose"}
+    assert config(tmp_path, "random", env="EqPushT3D-v1", task=None).merged_env_kwargs == {"task": "push"}
+    for env_id, kwargs in BENCH_ENV_DEFAULTS.items():  # the defaults are the envs' own (v0 warns that it is old)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            assert gym.make(env_id).unwrapped.task == kwargs["task"]
+    with pytest.raises(ValueError, match="task: --task pose and --env-kwargs' task 'push' disagree"):
+        config(tmp_path, "random", task="pose", env_kwargs={"task": "push"})
+    with pytest.raises(ValueError, match="task: 'pusht' exists in EqPushT only"):
+        config(tmp_path, "random", env="EqPushT3D-v1", task="pusht")
 
 
 def test_seeds_of_one_agent_are_aggregated(tmp_path, checkpoints):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import imageio.v3 as iio
+import pytest
 
 from agents.__main__ import main
+from agents.config import DemoConfig
 
 
 def test_demo_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
-    code = main(["demo", "--out", str(tmp_path), "--steps", "30", "--slice-angles", "20", "--heldout-angles", "200",
-                      "--tile", "64", "--gif-tile", "32", "--steps-3d", "8", "--pusht-angles", "0", "150"])  # fmt: skip
+    code = main(["demo", "--out", str(tmp_path), "--steps", "30", "--slice-angles", "20deg", "--heldout-angles",
+                 "200deg", "--tile", "64", "--gif-tile", "32", "--steps-3d", "8", "--pusht-angles", "0deg", "150deg"
+                 ])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0
     assert "frame-mode exactness" in printed and "physics-mode flatness on the ladder" in printed
@@ -23,3 +29,22 @@ def test_demo_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
     assert pusht.shape[1:] == (64, 128, 3) and 50 < len(pusht) < 300
     assert (tmp_path / "showcase_push.gif").stat().st_size > 1000
     assert (tmp_path / "showcase_ladder3d.gif").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("angles", "fault"),
+    [
+        ({"slice_angles": ("100deg",)}, "slice_angles: 100deg is not in the training slice"),
+        ({"heldout_angles": ("10deg",)}, "heldout_angles: 10deg is not outside the slice"),
+        ({"slice_angles": ("30",)}, "slice_angles: '30' has no unit; write 30deg or 30rad"),
+        ({"pusht_angles": ("1e999deg",)}, "pusht_angles: angle '1e999deg' is not finite"),
+        ({"slice_angles": (), "heldout_angles": ()}, "give at least one orientation"),
+    ],
+)
+def test_demo_angles_have_units_and_lie_in_their_split(angles, fault):
+    """Issue 23: --slice-angles 100 was accepted and labelled slice; bare degrees were this command's alone."""
+    with pytest.raises(ValueError, match=re.escape(fault)):
+        DemoConfig(**angles)
+    config = DemoConfig(slice_angles=("30deg", "0.5rad"), heldout_angles=("-30deg", "90deg"))
+    assert config.slice_rad == (math.radians(30), 0.5)
+    assert config.heldout_rad == (math.radians(330), math.pi / 2)

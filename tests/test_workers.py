@@ -51,8 +51,8 @@ def act(obs):
 
 
 def config(out, agent=SPEC, **kw):
-    values = {"agent": agent, "orientations": "0deg,90deg,200deg", "tasks": 4, "max_steps": 8, "videos": 1,
-              "out": str(out)}  # fmt: skip
+    values = {"agent": agent, "task": "push", "orientations": "0deg,90deg,200deg", "tasks": 4, "max_steps": 8,
+              "videos": 1, "out": str(out)}  # fmt: skip
     return bench.BenchConfig(**{**values, **kw})
 
 
@@ -105,8 +105,9 @@ def test_a_killed_run_resumes_without_lost_or_duplicated_rows(tmp_path, dying_ag
     """SIGKILL the whole run (driver and workers) once a task is written; the rerun finishes it."""
     bench.run_benchmark(config(tmp_path / "serial", dying_agent, tasks=6), progress=False)
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "agents", "bench", "--agent", dying_agent, "--orientations", "0deg,90deg,200deg",
-               "--tasks", "6", "--max-steps", "8", "--videos", "1", "--workers", "2", "--out", str(out)]  # fmt: skip
+    command = [sys.executable, "-m", "agents", "bench", "--agent", dying_agent, "--task", "push", "--orientations",
+               "0deg,90deg,200deg", "--tasks", "6", "--max-steps", "8", "--videos", "1", "--workers", "2", "--out",
+               str(out)]  # fmt: skip
     env = {**os.environ, "MUJOCO_GL": "egl", "EQENVS_TEST_SLOW": "1"}
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -162,7 +163,8 @@ def test_bad_worker_settings_are_refused_before_anything_is_written(tmp_path, mo
 
 def test_the_serial_path_never_imports_ray(tmp_path):
     code = ("import sys; from agents import benchmark as b; "
-            f"b.run_benchmark(b.BenchConfig(agent='scripted', tasks=1, max_steps=2, videos=0, out={str(tmp_path)!r}), "
+            f"b.run_benchmark(b.BenchConfig(agent='scripted', task='push', tasks=1, max_steps=2, videos=0, "
+            f"out={str(tmp_path)!r}), "
             "progress=False); print('ray' in sys.modules)")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
@@ -255,8 +257,8 @@ def test_a_sweep_runs_agents_x_seeds_and_compares_over_seeds(tmp_path):
     from agents.config import SweepConfig
 
     sweep = SweepConfig(agents=("scripted", "random"), labels=("scripted", "random actions"), seeds=(0, 1),
-                        orientations="0deg,90deg", tasks=2, max_steps=5, out=str(tmp_path / "sweep"), workers=2,
-                        reps=100)  # fmt: skip
+                        task="push", orientations="0deg,90deg", tasks=2, max_steps=5, out=str(tmp_path / "sweep"),
+                        workers=2, reps=100)  # fmt: skip
     table = run_sweep(sweep, progress=False)
     lines = {line.split("  ")[0].strip(): line.split() for line in table.splitlines()[2:4]}
     assert set(lines) == {"scripted", "random actions"} and lines["scripted"][4] == "2"  # two seeds, one line
