@@ -11,6 +11,11 @@ SO(2)- rather than O(2)-equivariant, as in the world models. Then:
 * the action mean is one VN output vector, squashed radially into the unit disk/ball
   (``v tanh|v| / |v|``): equivariant, and inside the action box, so SB3's clipping never touches the
   deterministic action;
+* PPO's training samples are handed to the env whole: SB3's PPO clips a sample to the action box per axis
+  (not rotation-equivariant: at the initial std 0.61, 25% of samples are moved), so the VN PPO policy
+  declares squashed output and its ``unscale_action`` is the identity (the delta action box is [-1, 1]);
+  the env projects every delta action onto the unit disk/ball itself, which is equivariant. The same env
+  for both twins: SB3's ``MlpPolicy`` keeps SB3's clipping;
 * the action noise is isotropic (one standard deviation for every direction): PPO's ``log_std`` is one
   parameter; SAC's is an invariant function of the state, and its samples are squashed radially with the
   change-of-variables correction of that map (SAC's usual ``tanh`` per component is not equivariant);
@@ -166,7 +171,16 @@ class VNActorCriticPolicy(_VNLayout, ActorCriticPolicy):
         self._setup_layout(env_id, env_kwargs, observation_space, action_space, hidden=hidden, depth=depth,
                            invariants=invariants, width=width)  # fmt: skip
         kwargs["ortho_init"] = False  # SB3's orthogonal init targets nn.Linear stacks, not VN layers
+        kwargs.pop("squash_output", None)  # saved by SB3 with the model; always set below
         super().__init__(observation_space, action_space, lr_schedule, log_std_init=log_std_init, **kwargs)
+        # SB3's PPO clips a sampled action to the box per axis unless the policy squashes its output, and then
+        # calls unscale_action instead: the per-axis clip would break the samples' equivariance
+        self._squash_output = True
+
+    def unscale_action(self, scaled_action: Any) -> Any:
+        """The sample itself: the delta action box is [-1, 1], and the env projects any finite delta action onto
+        the unit disk/ball, equivariantly, where SB3's per-axis clip would not be."""
+        return scaled_action
 
     def _build_mlp_extractor(self) -> None:
         self.mlp_extractor = _VNExtractor(self.symmetry, **self.vn_hyper)
