@@ -132,65 +132,6 @@ def test_vn_ppo_training_actions_are_equivariant_and_sb3s_clip_was_not():
     assert not mlp.policy.squash_output  # the plain baseline: SB3's own per-axis clip, unchanged
 
 
-class _ActionLog(gym.Wrapper):
-    """Records the actions the env is handed."""
-
-    def __init__(self, env: gym.Env, log: list):
-        super().__init__(env)
-        self.log = log
-
-    def step(self, action):
-        self.log.append(np.array(action, dtype=np.float64))
-        return super().step(action)
-
-
-def first_training_actions(policy, orientation: float, noise: np.ndarray) -> np.ndarray:
-    """The actions SB3's PPO hands to ``len(noise)`` envs at ``orientation`` on its first rollout step, the
-    policy in float64 and its Gaussian draw fixed to ``noise`` (one row per env)."""
-    from stable_baselines3.common.vec_env import DummyVecEnv
-
-    log: list = []
-    make = lambda: _ActionLog(gym.make("EqPushT-v1", task="push", orientation=orientation), log)  # noqa: E731
-    model = PPO(policy, DummyVecEnv([make] * len(noise)), n_steps=1, batch_size=len(noise), seed=0, device="cpu",
-                policy_kwargs={"env_id": "EqPushT-v1"})  # fmt: skip
-    model.policy.double()
-    dist = model.policy.action_dist
-    dist.sample = lambda: dist.distribution.mean + dist.distribution.stddev * torch.as_tensor(noise)
-    _, callback = model._setup_learn(len(noise))
-    model.collect_rollouts(model.env, callback, model.rollout_buffer, n_rollout_steps=1)
-    return np.array(log)
-
-
-class ClippedVNPolicy(VNActorCriticPolicy):
-    """The VN PPO policy as it was: SB3 clips its training samples to the action box per axis."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._squash_output = False
-
-
-def test_vn_ppo_training_actions_are_equivariant_and_sb3s_clip_was_not():
-    """Same seeds, the Gaussian draw taken in a frame that turns with the observation: the action the env gets at
-    g is rho(g) of the one at the identity, in float64. The policy as it was (SB3 clips each sample per axis
-    before the env projects it onto the disk) fails the same test; SB3's MlpPolicy keeps SB3's clipping."""
-    symmetry = gym.make("EqPushT-v1").unwrapped.symmetry
-    noise = np.random.default_rng(5).standard_normal((16, 2))
-    errors = {}
-    for name, policy in (("vn", VNActorCriticPolicy), ("clipped", ClippedVNPolicy)):
-        at_identity = first_training_actions(policy, 0.0, noise)
-        errors[name] = max(
-            np.abs(first_training_actions(policy, angle, symmetry.act_action(g, noise))
-                   - symmetry.act_action(g, at_identity)).max()
-            for angle in (0.7, 2.0, -2.5) for g in [symmetry.element(angle)]
-        )  # fmt: skip
-        outside = int((np.abs(at_identity) > 1).any(-1).sum())
-        assert outside == (3 if name == "vn" else 0)  # 3 of 16 samples leave the box: handed over, or clipped
-    assert errors["vn"] < 1e-12, errors  # measured 3.3e-16
-    assert errors["clipped"] > 0.1, errors  # measured 0.25
-    mlp = PPO("MlpPolicy", gym.make("EqPushT-v1", task="push"), n_steps=64, batch_size=32, device="cpu")
-    assert not mlp.policy.squash_output  # the plain baseline: SB3's own per-axis clip, unchanged
-
-
 @pytest.mark.parametrize("env_id", ENVS)
 def test_sac_actor_is_equivariant_and_its_critics_invariant(env_id):
     symmetry, model = model_of(SAC, env_id, vn=True)
