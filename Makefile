@@ -10,20 +10,31 @@ PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
 COMMA := ,
-.PHONY: pusht-results sb3-results setup demo test bench scale-bench report paper results lint wheel-check pretrained
+.PHONY: pusht-results sb3-results setup demo readme-gifs test bench scale-bench report paper results lint wheel-check \
+	pretrained
 
 $(VENV)/.installed: pyproject.toml
+	@echo "setup: creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
 	$(PYTHON) -m venv $(VENV)
+	@echo "setup: upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) "$(TORCH)" -e ".[dev,ray]"
+	@echo "setup: installing $(TORCH), the project and its dev and ray extras (about 1.5 minutes where the wheels are cached, longer on a first download)"
+	$(BIN)/python -m pip install --no-input $(PIP_EXTRA) "$(TORCH)" -e ".[dev,ray]"
 	touch $@
+	@echo "setup: done ($(VENV))"
 
 setup: $(VENV)/.installed
 
-# the showcase videos, then the story: collect on the slice, train the world models, plan at every orientation
+# the showcase videos, then the story: collect on the slice, train the world models, plan at every orientation.
+# Everything goes to git-ignored folders (videos/, runs/), so the quickstart leaves a clean tree
 demo: setup
 	$(BIN)/python -m agents demo
 	$(BIN)/python -m agents story
+
+# rewrite the GIFs the README embeds (tracked, in videos/readme/; their bytes differ between CPUs): only on purpose
+readme-gifs: setup
+	$(BIN)/python -m agents demo --out videos/readme
+	$(BIN)/python -m agents story --video-dir videos/readme
 
 # pytest exits 5 when it collects no tests: that is a failure, not a pass
 test: setup
@@ -68,19 +79,19 @@ results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(RESULTS))) pusht-re
 runs/ppo_push_1m.zip: | setup
 	$(BIN)/python -m agents sb3 --env EqPushT-v0 --algo ppo --task push --steps 1000000 --out $@
 runs/bench/push_vn_eq64/summary.json: | setup
-	$(EQB) --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --out $(@D)
+	$(EQB) --task push --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --out $(@D)
 runs/bench/push_mlp_plain/summary.json: | setup
-	$(EQB) --agent planner:mlp_explicit-push2d,equivariant=false --label "MLP explicit + plain planner" --out $(@D)
+	$(EQB) --task push --agent planner:mlp_explicit-push2d,equivariant=false --label "MLP explicit + plain planner" --out $(@D)
 runs/bench/push_vn_eq32/summary.json: | setup
-	$(EQB) --agent planner:vn_explicit-push2d --label "VN explicit + eq planner fp32" --tasks 8 --videos 0 --out $(@D)
+	$(EQB) --task push --agent planner:vn_explicit-push2d --label "VN explicit + eq planner fp32" --tasks 8 --videos 0 --out $(@D)
 runs/bench/push_vnlatent_eq64/summary.json: | setup
-	$(EQB) --agent planner:vn_latent-push2d,dtype=float64 --label "VN latent + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
+	$(EQB) --task push --agent planner:vn_latent-push2d,dtype=float64 --label "VN latent + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 runs/bench/push_vn_plain/summary.json: | setup
-	$(EQB) --agent planner:vn_explicit-push2d,equivariant=false --label "VN explicit + plain planner" --tasks 8 --videos 0 --out $(@D)
+	$(EQB) --task push --agent planner:vn_explicit-push2d,equivariant=false --label "VN explicit + plain planner" --tasks 8 --videos 0 --out $(@D)
 runs/bench/push_scripted/summary.json: | setup
-	$(EQB) --agent scripted --label "scripted pusher" --videos 0 --out $(@D)
+	$(EQB) --task push --agent scripted --label "scripted pusher" --videos 0 --out $(@D)
 runs/bench/push_ppo1m/summary.json: runs/ppo_push_1m.zip
-	$(EQB) --agent sb3:ppo:$< --label "SB3 PPO 1M (slice, v0 reward)" --videos 0 --out $(@D)
+	$(EQB) --task push --agent sb3:ppo:$< --label "SB3 PPO 1M (slice, v0 reward)" --videos 0 --out $(@D)
 runs/bench/pose_vn_eq64/summary.json: | setup
 	$(EQB) --env-kwargs '{"task": "pose"}' --agent planner:vn_explicit-push2d,dtype=float64 --label "VN explicit + eq planner fp64" --tasks 8 --videos 0 --out $(@D)
 runs/bench/pose_mlp_plain/summary.json: | setup
