@@ -106,11 +106,11 @@ PUSHT := pusht_contact pusht_contact_physics pusht_contact_plain pusht_bc_mlp pu
 pusht-results: $(addprefix runs/bench/,$(addsuffix /summary.json,$(PUSHT)))
 	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(PUSHT))
 runs/bench/pusht_contact/summary.json: | setup
-	$(call EQBT) --agent contact --label "contact planner, goal frame" --workers 2 --out $(@D)
+	$(call EQBT) --agent contact --label "contact planner (oracle), goal frame" --workers 2 --out $(@D)
 runs/bench/pusht_contact_physics/summary.json: | setup
-	$(call EQBT,$(COMMA) "orientation_mode": "physics") --agent contact --label "contact planner, goal frame" --videos 0 --workers 2 --out $(@D)
+	$(call EQBT,$(COMMA) "orientation_mode": "physics") --agent contact --label "contact planner (oracle), goal frame" --videos 0 --workers 2 --out $(@D)
 runs/bench/pusht_contact_plain/summary.json: | setup
-	$(call EQBT) --agent contact:plain --label "contact planner, obs frame (twin)" --videos 0 --workers 2 --out $(@D)
+	$(call EQBT) --agent contact:plain --label "contact planner (oracle), obs frame (twin)" --videos 0 --workers 2 --out $(@D)
 runs/demos/pusht-contact/data/metadata.json: | setup
 	$(BIN)/python -m agents demos --out $(patsubst %/data/metadata.json,%,$@) --split slice --episodes 128 --workers 2
 runs/bc/pusht_mlp.pt: runs/demos/pusht-contact/data/metadata.json

@@ -10,7 +10,7 @@
     python -m agents bc         --demos runs/demos/pusht-contact --policy vn --out runs/bc/vn.pt
     python -m agents sb3        --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip
     python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
-    python -m agents bench      --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
+    python -m agents bench      --task push --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
     python -m agents compare    runs/bench/vn runs/bench/mlp
     python -m agents sweep      --agents A B --seeds 0 1 2 --workers 2    agents x seeds on workers (or --ray), compared
     python -m agents plan-speed            ms per plan vs the matmul floor; threads idle and busy

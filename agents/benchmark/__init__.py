@@ -1,7 +1,8 @@
 """eqbench: benchmark any agent across orientations on paired tasks, with intervals a statistician accepts.
 
-    eqbench --agent planner:vn_explicit-push2d --orientations slice,heldout --out runs/bench/vn
-    eqbench --env-kwargs '{"task": "pose"}' --agent sb3:ppo:runs/ppo.zip --orientations 0deg,90deg,210deg
+    eqbench --task push --agent planner:vn_explicit-push2d --orientations slice,heldout --out runs/bench/vn
+    eqbench --task pose --agent sb3:ppo:runs/ppo.zip --orientations 0deg,90deg,210deg
+    eqbench --task pusht --max-steps 300 --agent contact    # gym-pusht's task (the default), an oracle's run
     python -m agents compare runs/bench/vn runs/bench/mlp          (also python -m agents.benchmark)
 
 Design. The same K canonical base tasks (env reset seeds ``seed*1000 + k``) and agent seeds are run at every

@@ -1,7 +1,7 @@
 """A sweep: agents x seeds benchmarked on one pool of workers, then one comparison aggregated over seeds.
 
     python -m agents sweep --agents planner:vn_explicit-push2d "sb3:ppo:runs/sb3/ppo_push_plain_s{seed}.zip" \\
-        --labels "VN + MPC" "PPO plain" --seeds 0 1 2 3 4 --workers 2 --out runs/sweep
+        --labels "VN + MPC" "PPO plain" --task push --seeds 0 1 2 3 4 --workers 2 --out runs/sweep
     python -m agents sweep ... --ray                   # a local Ray instance
     python -m agents sweep ... --ray 10.0.0.1:6379     # a cluster (`ray start --head` on its head node)
 
