@@ -111,12 +111,14 @@ runs/bench/pusht_contact_physics/summary.json: | setup
 	$(call EQBT,$(COMMA) "orientation_mode": "physics") --agent contact --label "contact planner (oracle), goal frame" --videos 0 --workers 2 --out $(@D)
 runs/bench/pusht_contact_plain/summary.json: | setup
 	$(call EQBT) --agent contact:plain --label "contact planner (oracle), obs frame (twin)" --videos 0 --workers 2 --out $(@D)
-runs/demos/pusht-contact/data/metadata.json: | setup
-	$(BIN)/python -m agents demos --out $(patsubst %/data/metadata.json,%,$@) --split slice --episodes 128 --workers 2
-runs/bc/pusht_mlp.pt: runs/demos/pusht-contact/data/metadata.json
-	$(BIN)/python -m agents bc --demos runs/demos/pusht-contact --policy mlp --hidden 512 --depth 4 --epochs 60 --augment slice --dagger-rounds 1 --dagger-episodes 16 --workers 2 --out $@
-runs/bc/pusht_vn.pt: runs/demos/pusht-contact/data/metadata.json
-	$(BIN)/python -m agents bc --demos runs/demos/pusht-contact --policy vn --hidden 64 --epochs 60 --dagger-rounds 1 --dagger-episodes 16 --workers 2 --out $@
+# python -m agents demos --out runs/demos: a Minari datasets root; the dataset's id names the recording's settings
+DEMOS := runs/demos/eqenvs/EqPushT-v1/pusht-contact-slice-128starts-300steps-noise0p1-seed0-v0
+$(DEMOS)/data/metadata.json: | setup
+	$(BIN)/python -m agents demos --out runs/demos --split slice --episodes 128 --workers 2
+runs/bc/pusht_mlp.pt: $(DEMOS)/data/metadata.json
+	$(BIN)/python -m agents bc --demos $(DEMOS) --policy mlp --hidden 512 --depth 4 --epochs 60 --augment slice --dagger-rounds 1 --dagger-episodes 16 --workers 2 --out $@
+runs/bc/pusht_vn.pt: $(DEMOS)/data/metadata.json
+	$(BIN)/python -m agents bc --demos $(DEMOS) --policy vn --hidden 64 --epochs 60 --dagger-rounds 1 --dagger-episodes 16 --workers 2 --out $@
 runs/bench/pusht_bc_mlp/summary.json: runs/bc/pusht_mlp.pt
 	$(call EQBT) --agent bc:$< --label "BC MLP (slice demos + DAgger)" --workers 2 --out $(@D)
 runs/bench/pusht_bc_vn/summary.json: runs/bc/pusht_vn.pt

@@ -6,8 +6,8 @@
     python -m agents evaluate   --data runs/push2d.npz --checkpoints runs/vn_latent.pt runs/mlp_latent.pt
     python -m agents report     --env EqPushT-v1 --preset quick
     python -m agents paper      --workers 2    every claim of the paper beside its published figure (~30 min)
-    python -m agents demos      --out runs/demos/pusht-contact   the PushT solver's episodes as a Minari dataset
-    python -m agents bc         --demos runs/demos/pusht-contact --policy vn --out runs/bc/vn.pt
+    python -m agents demos      --out runs/demos     the PushT solver's episodes, a Minari dataset under that root
+    python -m agents bc         --demos runs/demos --policy vn --out runs/bc/vn.pt
     python -m agents sb3        --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip
     python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
     python -m agents bench      --task push --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
@@ -155,9 +155,10 @@ def _demos(config: DemosConfig) -> None:
     summary = record_demos(config.out, env_id=config.env, split=config.split, episodes=config.episodes,
                            noise=config.noise, seed=config.seed, max_steps=config.max_steps,
                            workers=config.workers, progress=True)  # fmt: skip
-    print(f"wrote {config.out}: {summary['kept']} solved episodes of {summary['recorded']} "
+    print(f"wrote {summary['path']}: {summary['kept']} solved episodes of {summary['recorded']} "
           f"({summary['steps']} steps) at {len(summary['angles_deg'])} orientations of {config.split!r}, "
-          f"{summary['seconds']} s")  # fmt: skip
+          f"{summary['seconds']} s; Minari dataset {summary['dataset_id']} (MINARI_DATASETS_PATH="
+          f"{config.out})")  # fmt: skip
 
 
 def _bc(config: BCConfig) -> None:

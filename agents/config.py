@@ -267,7 +267,9 @@ class DemosConfig(Threads):
     """Record the contact planner's solved PushT episodes on a split's orientations as a Minari dataset."""
 
     out: Path
-    """Output dataset folder (must not exist; written whole or not at all)."""
+    """Minari datasets root: the dataset goes to <out>/<id> (its id names the env, split, starts, steps, noise and
+    seed; that folder must not exist, and is written whole or not at all); MINARI_DATASETS_PATH=<out> makes
+    minari.load_dataset(<id>) and `minari show <id>` find it."""
     env: Literal["EqPushT-v1", "EqPushT-v0"] = "EqPushT-v1"
     """Environment id (task "pusht")."""
     split: str = "slice"
@@ -291,9 +293,7 @@ class DemosConfig(Threads):
         from eqenvs.splits import get_split
 
         get_split(self.env, self.split)
-        check_output_folder(self.out, "out")
-        if self.out.exists():
-            raise ValueError(f"out: {str(self.out)!r} exists; use another --out (a dataset is never overwritten)")
+        check_output_folder(self.out, "out")  # the dataset's own folder is checked before recording starts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,7 +301,7 @@ class BCConfig(Threads):
     """Behaviour cloning on a demonstration dataset: an MLP policy or its exactly equivariant VN twin (.pt)."""
 
     demos: Path
-    """Demonstration dataset folder (from `python -m agents demos`)."""
+    """Demonstrations: a Minari dataset folder, or a datasets root holding one (`python -m agents demos --out`)."""
     out: Path
     """Output policy, a .pt file (+ readable .pt.json)."""
     policy: Literal["mlp", "vn"] = "mlp"

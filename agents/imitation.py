@@ -1,19 +1,25 @@
 """Demonstrations as a Minari dataset, and behaviour cloning on them: an MLP policy and its VN twin.
 
-    python -m agents demos --out runs/demos/pusht-contact      the contact planner's solved episodes on the slice
-    python -m agents bc --demos runs/demos/pusht-contact --policy mlp --out runs/bc/mlp.pt
-    python -m agents bc --demos runs/demos/pusht-contact --policy vn --out runs/bc/vn.pt
+    python -m agents demos --out runs/demos      the contact planner's solved episodes on the slice (a Minari root)
+    python -m agents bc --demos runs/demos --policy mlp --out runs/bc/mlp.pt    (the root's one dataset, or its folder)
+    python -m agents bc --demos runs/demos --policy vn --out runs/bc/vn.pt
     eqbench --env-kwargs '{"task": "pusht"}' --agent bc:runs/bc/vn.pt,dtype=float64 --max-steps 300
 
 **Why Minari.** It is Farama's dataset standard for Gymnasium environments (D4RL's successor), a small
 pure-Python package over HDF5, and a dataset records its environment's spec (id and kwargs), so
-``minari.MinariDataset(path).recover_environment()`` rebuilds the env. LeRobot's format would need the
-``lerobot`` package (torch models, video codecs, Hugging Face datasets) for a 12-number state. Each
-episode keeps its reset ``seed`` and ``options={"orientation": <rad>}``: ``env.reset(seed=seed,
-options=options)`` replays its start exactly. Steps store the executed ``actions`` (the expert's plus the
-recording noise, so transitions are consistent for offline RL) and, in ``infos``, ``expert_action`` (the
-label behaviour cloning learns: noise during recording and clean labels is DART, which teaches the
-policy to recover from its own drift) and ``coverage``.
+``minari.load_dataset(id).recover_environment()`` rebuilds the env. LeRobot's format would need the
+``lerobot`` package (torch models, video codecs, Hugging Face datasets) for a 12-number state.
+``--out`` is a Minari datasets root: the dataset lands in ``<out>/<id>`` with an id that names the env
+and the recording (``demos_dataset_id``), so ``MINARI_DATASETS_PATH=<out>`` makes ``minari.load_dataset(id)``
+and ``minari show <id>`` work, and recordings with other settings sit beside it. Each episode keeps its
+reset ``seed`` and ``options={"orientation": <rad>}``: ``env.reset(seed=seed, options=options)`` replays its
+start exactly. Steps store the executed ``actions``: the expert's plus the recording noise, projected onto
+the unit disk as the env projects every delta action, so they lie in the action space (the env is handed
+the unprojected sum; the two execute the same step up to float rounding). ``infos`` hold T+1 entries as
+Minari's ``DataCollector`` stores them, entry k describing ``observations[k]`` (the reset's first):
+``expert_action`` (the expert's action at that observation, the label behaviour cloning learns: noise
+during recording and clean labels is DART, which teaches the policy to recover from its own drift),
+``coverage`` and ``is_success``.
 
 **The policies.** Both read the 12-number state observation and predict a chunk of ``horizon`` delta
 actions as a Gaussian mixture (``modes`` components), trained by negative log likelihood on the expert's
@@ -51,6 +57,7 @@ __all__ = [
     "Demos",
     "bc_policy",
     "dagger",
+    "demos_dataset_id",
     "load_demos",
     "load_policy",
     "record_demos",
@@ -58,8 +65,8 @@ __all__ = [
     "train_bc",
 ]
 
-DATASET_ID = "eqenvs/pusht-contact-v0"
-"""Minari id of the demonstrations (namespace eqenvs); the folder ``record_demos`` writes holds it."""
+DATASET_NAMESPACE = "eqenvs"
+"""Minari namespace of the demonstrations; ``demos_dataset_id`` adds the env id and the recording's settings."""
 POLICY_FORMAT, POLICY_VERSION = "eqenvs-bc-policy", 1
 TRAINING_SEEDS = 1_000_000_000
 """Demonstrations and DAgger's rollouts start from env seeds at or above this, the benchmark's tasks
@@ -75,23 +82,29 @@ def _demo_job(env_id: str, env_kwargs: dict[str, Any], angle: float, seeds: list
 
     env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
     planner = ContactPlanner(env.unwrapped.obs_layout, env.unwrapped.scene.action_type)
+    symmetry = env.unwrapped.symmetry
     episodes = []
     for seed in seeds:
         rng = np.random.default_rng(seed)
         obs, info = env.reset(seed=seed, options={"orientation": angle})
         planner.reset(seed)
+        # infos, as Minari's DataCollector stores them: one per observation, the reset's first
         record: dict[str, list] = {"observations": [obs], "actions": [], "expert_action": [], "rewards": [],
-                                   "terminations": [], "truncations": [], "coverage": []}  # fmt: skip
+                                   "terminations": [], "truncations": [], "coverage": [info["coverage"]],
+                                   "is_success": [info["is_success"]]}  # fmt: skip
         done = False
         while not done:
             expert = planner.act(obs)
             action = expert if noise == 0 else (expert + noise * rng.standard_normal(2)).astype(np.float32)
+            executed = symmetry.applied_action(obs, action)  # onto the unit disk, as the env projects it
+            record["expert_action"].append(expert)
             obs, reward, terminated, truncated, info = env.step(action)
             done = terminated or truncated
-            for key, value in (("observations", obs), ("actions", action), ("expert_action", expert),
-                               ("rewards", reward), ("terminations", terminated), ("truncations", truncated),
-                               ("coverage", info["coverage"])):  # fmt: skip
+            for key, value in (("observations", obs), ("actions", executed), ("rewards", reward),
+                               ("terminations", terminated), ("truncations", truncated),
+                               ("coverage", info["coverage"]), ("is_success", info["is_success"])):  # fmt: skip
                 record[key].append(value)
+        record["expert_action"].append(planner.act(obs))  # the expert at the last observation too: T+1 labels
         record.update(seed=seed, angle=angle, success=bool(info["is_success"]))
         episodes.append(record)
     env.close()
@@ -112,8 +125,9 @@ def record_demos(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Record the contact planner at every orientation of ``split`` (or at ``angles``, radians), ``episodes``
-    starts each, its actions perturbed by ``noise``, and write the solved episodes as the Minari dataset
-    ``out`` (a folder that must not exist: the dataset is built beside it and moved into place whole)."""
+    starts each, its actions perturbed by ``noise``, and write the solved episodes as a Minari dataset under
+    the datasets root ``out``: ``<out>/<demos_dataset_id(...)>``, which must not exist (it is built in a hidden
+    folder of ``out`` and moved into place whole; other datasets of the root are left alone)."""
     import minari
     from minari.data_collector import EpisodeBuffer
 
@@ -121,8 +135,6 @@ def record_demos(
     from eqenvs.splits import orientations as split_orientations
 
     out = check_output_folder(out, "out")
-    if out.exists():
-        raise ValueError(f"out: {str(out)!r} exists; use another --out (a dataset is never overwritten)")
     if episodes < 1 or max_steps < 1 or workers < 1:
         raise ValueError(f"episodes, max_steps, workers: must be >= 1, got {episodes}, {max_steps}, {workers}")
     if episodes > 10_000 or seed < 0:
@@ -139,6 +151,11 @@ def record_demos(
         angles, where, split = [float(a) for a in angles], "orientations", None
     if len(angles) > 50:
         raise ValueError(f"angles: at most 50 orientations, got {len(angles)}")
+    dataset_id = demos_dataset_id(env_id, split, angles, episodes, noise, seed, max_steps)
+    target = out.joinpath(*dataset_id.split("/"))
+    if target.exists():
+        raise ValueError(f"out: {str(target)!r} exists (dataset {dataset_id}); use another --out (a dataset is "
+                         "never overwritten)")  # fmt: skip
     first = TRAINING_SEEDS + 1_000_000 * seed  # DAgger's starts are 500_000 above
     jobs = [(env_id, env_kwargs, angle, [first + 10_000 * i + k for k in range(episodes)], noise, max_steps)
             for i, angle in enumerate(angles)]  # fmt: skip
@@ -164,11 +181,12 @@ def record_demos(
             rewards=np.asarray(e["rewards"], np.float64), terminations=np.asarray(e["terminations"], bool),
             truncations=np.asarray(e["truncations"], bool),
             infos={"expert_action": np.asarray(e["expert_action"], np.float32),
-                   "coverage": np.asarray(e["coverage"], np.float64)},
+                   "coverage": np.asarray(e["coverage"], np.float64), "is_success": np.asarray(e["is_success"])},
         ))  # fmt: skip
     env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent)).resolve()  # minari needs it absolute
+    made = [f for f in (out, *out.parents) if not f.exists()]  # removed again if nothing lands in them
+    out.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix=".demos-", dir=out)).resolve()  # hidden: minari's listing skips it
     previous = os.environ.get("MINARI_DATASETS_PATH")
     try:
         os.environ["MINARI_DATASETS_PATH"] = str(root)
@@ -176,31 +194,70 @@ def record_demos(
             pattern = ".*(author_email|eval_env|code_permalink).*"
             warnings.filterwarnings("ignore", message=pattern, category=UserWarning)
             minari.create_dataset_from_buffers(
-                DATASET_ID, buffers, env=env, algorithm_name="eqenvs.contact.ContactPlanner", author="eqenvs",
-                description=(f"gym-pusht's PushT (EqPushT-v1, task='pusht') solved by the contact planner at the "
-                         f"{where} {[round(math.degrees(a), 3) for a in angles]} deg; "
-                         f"executed actions = expert + N(0, {noise}^2) noise, infos['expert_action'] the "
-                         "expert's; episodes keep their reset seed and options={'orientation': rad}; only "
-                         "successful episodes (coverage > 0.95) are kept"),
+                dataset_id, buffers, env=env, algorithm_name="eqenvs.contact.ContactPlanner", author="eqenvs",
+                description=(f"gym-pusht's PushT ({env_id}, task='pusht') solved by the contact planner at the "
+                         f"{where} {[round(math.degrees(a), 3) for a in angles]} deg, {episodes} starts each; "
+                         f"actions: the executed expert + N(0, {noise}^2) noise, projected onto the unit disk as "
+                         "the env projects it; infos (T+1, entry k describing observation k, the reset's first): "
+                         "expert_action (the expert's clean action there: the labels), coverage, is_success; "
+                         "episodes keep their reset seed and options={'orientation': rad}; only successful "
+                         "episodes (coverage > 0.95) are kept"),
             requirements=["eqenvs", "gym-pusht==0.1.8"],
             )  # fmt: skip
-        summary = {"dataset_id": DATASET_ID, "env_id": env_id, "env_kwargs": env_kwargs, "split": split,
+        summary = {"dataset_id": dataset_id, "path": str(target), "root": str(out), "env_id": env_id,
+                   "env_kwargs": env_kwargs, "split": split,
                    "angles_deg": [math.degrees(a) for a in angles], "episodes_per_orientation": episodes,
                    "noise": noise, "seed": seed, "max_steps": max_steps, "recorded": len(recorded),
                    "kept": len(kept), "success_rate": len(kept) / len(recorded),
                    "steps": int(sum(len(e["actions"]) for e in kept)),
                    "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
-        built = root.joinpath(*DATASET_ID.split("/"))
+        built = root.joinpath(*dataset_id.split("/"))
         (built / "eqenvs.json").write_text(json.dumps(json_safe(summary), indent=2) + "\n")
-        os.replace(built, out)
+        _move_dataset(root, dataset_id, out)
     finally:
         if previous is None:
             os.environ.pop("MINARI_DATASETS_PATH", None)
         else:
             os.environ["MINARI_DATASETS_PATH"] = previous
         shutil.rmtree(root, ignore_errors=True)
+        for folder in made:  # innermost first: the folders this call created, if they stayed empty
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         env.close()
     return summary
+
+
+def demos_dataset_id(env_id: str, split: str | None, angles: list[float], episodes: int, noise: float, seed: int,
+                     max_steps: int) -> str:  # fmt: skip
+    """The Minari id of a recording: ``eqenvs/<env id>/pusht-contact-<split>-<n>starts-<T>steps-noise<s>-seed<k>-v0``
+    (``angles<hash>`` for explicit angles; ``.`` written ``p``, as Minari ids allow no dots), so recordings
+    with other settings never share an id."""
+    import hashlib
+
+    if split is None:
+        split = "angles" + hashlib.sha256(json.dumps([round(a, 12) for a in angles]).encode()).hexdigest()[:8]
+
+    def slug(x: float) -> str:
+        return f"{x:g}".replace(".", "p").replace("+", "").replace("-", "m")
+
+    name = f"pusht-contact-{split}-{episodes}starts-{max_steps}steps-noise{slug(noise)}-seed{seed}"
+    return f"{DATASET_NAMESPACE}/{env_id}/{name}-v0"
+
+
+def _move_dataset(root: Path, dataset_id: str, out: Path) -> None:
+    """Move the dataset ``dataset_id`` that minari built under ``root`` into the datasets root ``out``, with the
+    namespaces' metadata files minari writes (kept where ``out`` has them already)."""
+    namespace = dataset_id.rsplit("/", 1)[0].split("/")
+    for depth in range(1, len(namespace) + 1):
+        level = Path(*namespace[:depth])
+        (out / level).mkdir(exist_ok=True)
+        metadata = out / level / "namespace_metadata.json"
+        if not metadata.exists() and (root / level / metadata.name).is_file():
+            shutil.copyfile(root / level / metadata.name, metadata)
+    target = out.joinpath(*dataset_id.split("/"))
+    if target.exists():  # written meanwhile by another process
+        raise ValueError(f"out: {str(target)!r} exists (dataset {dataset_id}); use another --out")
+    os.replace(root.joinpath(*dataset_id.split("/")), target)
 
 
 # --------------------------------------------------------------------------- loading
@@ -232,14 +289,34 @@ class Demos:
         return out
 
 
+def _datasets_under(root: Path, depth: int = 6) -> list[Path]:
+    """The Minari dataset folders (each holding data/metadata.json) under ``root``, hidden folders skipped."""
+    if (root / "data" / "metadata.json").is_file():
+        return [root]
+    if depth == 0:
+        return []
+    children = sorted(c for c in root.iterdir() if c.is_dir() and not c.name.startswith("."))
+    return [found for child in children for found in _datasets_under(child, depth - 1)]
+
+
 def load_demos(path: str | Path) -> Demos:
-    """Read a demonstration dataset (the folder ``record_demos`` writes, or any Minari dataset of EqPushT-v1's
-    state observations), with one clear ValueError for each way it can be wrong."""
+    """Read a demonstration dataset: a Minari dataset folder (``<root>/<id>``, or its ``data/``), or a Minari
+    datasets root holding one dataset (``python -m agents demos --out``), of EqPushT's state observations, with
+    one clear ValueError for each way it can be wrong. Labels are ``infos["expert_action"]`` (else the actions):
+    one per observation (T+1, Minari's layout; the last, at the final observation, is not used) or, in
+    datasets recorded before that layout, one per action."""
     path = Path(path)
     if not path.exists():
-        raise ValueError(f"demos: {str(path)!r} does not exist (expected a Minari dataset folder from "
+        raise ValueError(f"demos: {str(path)!r} does not exist (expected a Minari dataset or datasets root from "
                          "`python -m agents demos`)")  # fmt: skip
     data = path / "data" if (path / "data").is_dir() else path
+    if not (data / "metadata.json").is_file() and path.is_dir():
+        found = _datasets_under(path)
+        if len(found) > 1:
+            ids = [str(f.relative_to(path)) for f in found]
+            raise ValueError(f"demos: {str(path)!r} is a Minari datasets root holding {len(found)} datasets {ids}; "
+                             f"give one's folder, e.g. {str(found[0])!r}")  # fmt: skip
+        data = found[0] / "data" if found else data
     for name in ("metadata.json", "main_data.hdf5"):
         if not (data / name).is_file():
             raise ValueError(f"demos: {str(path)!r} is not a Minari dataset: {name} is missing from {str(data)!r}")
@@ -269,6 +346,8 @@ def load_demos(path: str | Path) -> Demos:
     for k, (ep, meta) in enumerate(zip(dataset.iterate_episodes(), metadata, strict=True)):
         o, a = np.asarray(ep.observations, np.float64), np.asarray(ep.actions, np.float32)
         labels = np.asarray(ep.infos.get("expert_action", a), np.float32)
+        if len(labels) == len(a) + 1:  # one per observation (Minari's layout): the last one labels no step
+            labels = labels[:-1]
         if o.ndim != 2 or len(o) != len(a) + 1 or labels.shape != a.shape:
             raise ValueError(f"demos: {str(path)!r} episode {k} has {o.shape} observations for {a.shape} actions "
                              f"and {labels.shape} labels (expected T+1 observations for T actions)")  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -22,14 +23,21 @@ ANGLES = [0.0, 0.5]
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
+def demo_root(tmp_path_factory):
+    """A Minari datasets root holding one recording, and the recording's id."""
     folder = tmp_path_factory.mktemp("demos")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)  # a relative --out, as the Makefile gives (minari needs its root absolute)
-        summary = record_demos(Path("runs/pusht"), angles=ANGLES, episodes=1, noise=0.1, seed=0)
+        summary = record_demos(Path("runs/demos"), angles=ANGLES, episodes=1, noise=0.1, seed=0)
     assert summary["recorded"] == 2 and summary["kept"] == 2  # both starts solved
-    assert sorted(p.name for p in (folder / "runs").iterdir()) == ["pusht"]  # no scratch folder left
-    return folder / "runs" / "pusht"
+    assert sorted(p.name for p in (folder / "runs" / "demos").iterdir()) == ["eqenvs"]  # no scratch folder left
+    return folder / "runs" / "demos", summary["dataset_id"]
+
+
+@pytest.fixture(scope="module")
+def demo_path(demo_root):
+    root, dataset_id = demo_root
+    return root.joinpath(*dataset_id.split("/"))
 
 
 def minari_dataset(root, name, buffers, **kw):
@@ -46,12 +54,13 @@ def minari_dataset(root, name, buffers, **kw):
     return root / "eqenvs" / f"{name}-v0"
 
 
-def episode_buffer(obs_dim: int, action_dim: int, steps: int = 3):
+def episode_buffer(obs_dim: int, action_dim: int, steps: int = 3, infos: dict | None = None):
     from minari.data_collector import EpisodeBuffer
 
     zeros, flags = np.zeros(steps), np.zeros(steps, bool)
     obs, actions = np.zeros((steps + 1, obs_dim)), np.zeros((steps, action_dim), np.float32)
-    return EpisodeBuffer(id=0, observations=obs, actions=actions, rewards=zeros, terminations=flags, truncations=flags)
+    return EpisodeBuffer(id=0, observations=obs, actions=actions, rewards=zeros, terminations=flags, truncations=flags,
+                         infos=infos)  # fmt: skip
 
 
 def test_dataset_is_minari_and_replayable(demo_path):
@@ -68,23 +77,106 @@ def test_dataset_is_minari_and_replayable(demo_path):
     for k, (episode, m) in enumerate(zip(dataset.iterate_episodes(), meta, strict=True)):
         obs, _ = env.reset(seed=m["seed"], options={"orientation": m["options"]["orientation"]})
         assert np.array_equal(obs, episode.observations[0])  # the start replays exactly
-        labels = episode.infos["expert_action"]
+        # infos as Minari's DataCollector stores them: one per observation, the reset's first
+        steps = len(episode.actions)
+        assert {len(v) for v in episode.infos.values()} == {steps + 1} == {len(episode.observations)}
+        assert episode.infos["coverage"][0] < 0.95 and not episode.infos["is_success"][0]
+        assert episode.infos["coverage"][-1] > 0.95 and episode.infos["is_success"][-1] and episode.terminations[-1]
+        labels = episode.infos["expert_action"][:-1]  # the expert at each observation an action was taken at
+        assert np.array_equal(demos.actions[demos.episode == k], labels)  # what behaviour cloning learns
         noise = np.linalg.norm(episode.actions - labels, axis=1)
-        assert 0.03 < float(np.mean(noise)) < 0.3  # executed = expert + N(0, 0.1^2) per component
-        assert episode.infos["coverage"][-1] > 0.95 and episode.terminations[-1], k
+        assert 0.03 < float(np.mean(noise)) < 0.3  # executed = expert + N(0, 0.1^2) per component, projected
+        # the executed actions lie in the dataset's action space: projected onto the unit disk, as the env does
+        assert all(dataset.action_space.contains(a) for a in episode.actions), k
+        assert float(np.linalg.norm(episode.actions, axis=1).max()) <= 1.0 + 1e-6
+        # replaying them from the reset gives the recorded episode (to float rounding)
+        replay = [obs] + [env.step(a)[0] for a in episode.actions]
+        assert np.abs(np.array(replay) - episode.observations).max() < 1e-5, k  # measured 5.6e-8 px
     summary = json.loads((demo_path / "eqenvs.json").read_text())
     assert summary["env_kwargs"] == {"task": "pusht"} and summary["noise"] == 0.1
     # the starts lie above every benchmark task's seed (seed * 1000 + k): none is scored on a start it saw
     assert [m["seed"] for m in meta] == [TRAINING_SEEDS, TRAINING_SEEDS + 10_000]
 
 
-def test_nothing_half_written(tmp_path, demo_path):
-    with pytest.raises(ValueError, match="exists; use another --out"):
-        record_demos(demo_path, angles=ANGLES, episodes=1)
+def test_minari_loads_and_shows_the_dataset_by_its_id(demo_root, tmp_path):
+    """--out is a Minari datasets root: with MINARI_DATASETS_PATH=<out>, Minari's own reader and CLI find the
+    dataset by an id that carries the env id and the recording's settings, so two recordings never collide."""
+    import shutil
+    import subprocess
+    import sys
+
+    import minari
+
+    root, dataset_id = demo_root
+    assert re.fullmatch(r"eqenvs/EqPushT-v1/pusht-contact-angles[0-9a-f]{8}-1starts-300steps-noise0p1-seed0-v0",
+                        dataset_id)  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MINARI_DATASETS_PATH", str(root))
+        dataset = minari.load_dataset(dataset_id)
+        assert dataset.total_episodes == 2 and dataset.spec.env_spec.id == "EqPushT-v1"
+        assert list(minari.list_local_datasets()) == [dataset_id]
+    cli = [str(Path(sys.executable).parent / "minari"), "show", dataset_id]
+    env = {**os.environ, "MINARI_DATASETS_PATH": str(root), "COLUMNS": "200"}
+    shown = subprocess.run(cli, capture_output=True, text=True, timeout=60, env=env)
+    assert shown.returncode == 0 and re.search(r"Total Episodes\s*│\s*2\s", shown.stdout), shown.stdout + shown.stderr
+    assert re.search(r"Dataset Action Space\s*│\s*Box\(-1\.0, 1\.0, \(2,\), float32\)", shown.stdout)
+    # a second recording (other noise, one orientation) beside it: its own id, both readable
+    both = tmp_path / "demos"
+    shutil.copytree(root, both)
+    other = record_demos(both, angles=[0.0], episodes=1, noise=0.0, seed=0)
+    assert other["dataset_id"] != dataset_id and "-noise0-" in other["dataset_id"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MINARI_DATASETS_PATH", str(both))
+        assert sorted(minari.list_local_datasets()) == sorted([dataset_id, other["dataset_id"]])
+        assert minari.load_dataset(other["dataset_id"]).total_episodes == 1
+    assert len(load_demos(root).obs) == len(load_demos(root.joinpath(*dataset_id.split("/"))).obs)  # one: read it
+    with pytest.raises(ValueError, match=r"is a Minari datasets root holding 2 datasets .*; give one's folder"):
+        load_demos(both)
+    assert set(load_demos(both.joinpath(*other["dataset_id"].split("/"))).angle.tolist()) == {0.0}
+
+
+def test_the_makefiles_demos_folder_is_its_recordings_id():
+    """make pusht-results trains on $(DEMOS): the folder `python -m agents demos` writes for its arguments."""
+    from agents.config import DemosConfig
+    from agents.imitation import demos_dataset_id
+
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    folder = re.search(r"^DEMOS := runs/demos/(\S+)$", makefile, re.M).group(1)
+    command = re.search(r"agents demos --out runs/demos (.*)$", makefile, re.M).group(1)
+    split = re.search(r"--split (\S+)", command).group(1)
+    episodes = int(re.search(r"--episodes (\d+)", command).group(1))
+    defaults = DemosConfig(out=Path("runs/demos"))
+    assert folder == demos_dataset_id(defaults.env, split, [], episodes, defaults.noise, defaults.seed,
+                                      defaults.max_steps)  # fmt: skip
+
+
+def test_datasets_of_the_earlier_layout_still_load(tmp_path):
+    """A dataset with one label per action (infos of T entries, before Minari's T+1) reads the same labels."""
+    env = gym.make("EqPushT-v1", task="pusht")
+    labels = np.arange(6, dtype=np.float32).reshape(3, 2) / 10
+    for name, infos in (("old", labels), ("new", np.concatenate([labels, np.ones((1, 2), np.float32)]))):
+        buffer = episode_buffer(12, 2, steps=3, infos={"expert_action": infos})
+        demos = load_demos(minari_dataset(tmp_path / name, name, [buffer], env=env))
+        assert np.array_equal(demos.actions, labels), name
+
+
+def test_nothing_half_written(tmp_path, demo_root):
+    root, _ = demo_root
+    with pytest.raises(ValueError, match=r"-v0' exists \(dataset eqenvs/EqPushT-v1/pusht-contact-.*use another"):
+        record_demos(root, angles=ANGLES, episodes=1)  # the same recording: refused before recording
     out = tmp_path / "never"
     with pytest.raises(ValueError, match="no successful episode"):
         record_demos(out, angles=[0.0], episodes=1, max_steps=3)
     assert not out.exists() and list(tmp_path.iterdir()) == []  # no dataset, no scratch folder
+    import minari
+
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(OSError, match="No space left"):
+        patch.setattr(minari, "create_dataset_from_buffers", full_disk)
+        record_demos(tmp_path / "new" / "root", angles=[0.0], episodes=1)  # fails while writing
+    assert list(tmp_path.iterdir()) == []  # the folders it made for the root are gone again
 
 
 def test_bad_datasets(tmp_path):
