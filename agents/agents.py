@@ -262,7 +262,8 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
     check_contract(meta, env, "agent")
     try:
         model = model.to(device=torch.device(device), dtype=dtype)
-    except (RuntimeError, ValueError) as err:  # an unknown or unavailable device
+    except (RuntimeError, ValueError, AssertionError) as err:  # an unknown or unavailable device (torch asserts
+        # that it was compiled with CUDA)
         raise ValueError(f"agent: device={device!r} is not usable here ({err})") from None
     if compile_model:
         model.rollout = torch.compile(model.rollout, dynamic=False)  # shape-specialised, fused kernels
@@ -446,7 +447,13 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
     if kind == "bc":
         from agents.imitation import BCAgent
 
-        return BCAgent.load(rest, env, label)
+        if not rest.partition(",")[0]:
+            raise ValueError("agent: bc:<policy.pt>[,dtype=float64] needs a policy file from `python -m agents bc`")
+        try:
+            return BCAgent.load(rest, env, label)
+        except ValueError as err:  # the policy file's faults: name the flag they came through
+            message = str(err)
+            raise ValueError(message if message.startswith("agent:") else f"agent: bc {message}") from None
     if kind == "planner":
         if not rest:
             raise ValueError("agent: planner:<checkpoint.pt or name>[,key=value...] needs a checkpoint")

@@ -581,6 +581,10 @@ class DemoConfig:
     def __post_init__(self) -> None:
         _positive(self, "steps", "tile")
         _non_negative(self, "gif_tile", "steps_3d")
+        if self.tile % 16:
+            raise ValueError(f"tile: must be a multiple of 16 px, got {self.tile}")
+        if self.gif_tile % 16:
+            raise ValueError(f"gif_tile: must be 0 (no GIF) or a multiple of 16 px, got {self.gif_tile}")
         self.slice_rad, self.heldout_rad, self.pusht_rad  # noqa: B018  (validates the angles)
         if not self.slice_angles and not self.heldout_angles:
             raise ValueError("slice_angles, heldout_angles: give at least one orientation")

@@ -131,7 +131,8 @@ def init_model(symmetry: Any, config: TrainConfig) -> WorldModel:
     model = build_model(config.model, symmetry, **_hyper(config))
     try:
         return model.to(device=torch.device(config.device), dtype=getattr(torch, config.dtype))
-    except (RuntimeError, ValueError) as err:  # an unknown or unavailable device
+    except (RuntimeError, ValueError, AssertionError) as err:  # an unknown or unavailable device (torch asserts
+        # that it was compiled with CUDA)
         raise ValueError(f"device: {config.device!r} is not usable here ({err})") from None
 
 

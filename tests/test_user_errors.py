@@ -275,3 +275,32 @@ def test_help_names_every_agent_and_the_oracle(capsys):
     assert "privileged oracle" in text and "compare [-h] FOLDER..." in text
     assert BenchConfig(agent="contact").name == "contact (oracle)"
     assert BenchConfig(agent="contact:plain", label="twin").name == "twin"
+
+
+def test_more_bad_inputs_found_by_trying_them(tmp_path):
+    """A sweep of bad inputs tried as a new user (issue 23's report lists them): each was a traceback, a warning
+    or a message naming another argument."""
+    import warnings
+
+    from agents.config import DemoConfig, TrainConfig
+    from agents.train import init_model
+
+    env = gym.make("EqPushT-v1", task="push")
+    with pytest.raises(ValueError, match=r"agent: device='cuda:99' is not usable here"):  # was an AssertionError
+        make_agent("planner:vn_explicit-push2d,device=cuda:99", env)
+    with pytest.raises(ValueError, match=r"device: 'cuda:99' is not usable here"):
+        init_model(env.unwrapped.symmetry, TrainConfig(model="mlp_explicit", device="cuda:99"))
+    with pytest.raises(ValueError, match=r"hyper: \{'hidden': -1\} cannot build a mlp_explicit model"):  # RuntimeError
+        init_model(env.unwrapped.symmetry, TrainConfig(model="mlp_explicit", hyper={"hidden": -1}))
+    with pytest.raises(ValueError, match=r"agent: bc:<policy.pt>\[,dtype=float64\] needs a policy file"):
+        make_agent("bc:", env)  # was "policy: '.' is a folder"
+    with pytest.raises(ValueError, match=r"agent: bc policy: 'missing.pt' does not exist"):
+        make_agent("bc:missing.pt", env)
+    with pytest.raises(ValueError, match="tile: must be a multiple of 16 px, got 7"):  # was "render_size: ..."
+        DemoConfig(tile=7)
+    with pytest.raises(ValueError, match=r"gif_tile: must be 0 \(no GIF\) or a multiple of 16 px, got 8"):
+        DemoConfig(gif_tile=8)
+    with warnings.catch_warnings():  # 450deg is a string with its unit: no "degrees typed as radians?" warning
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"orientations: \['90deg'\] given more than once"):
+            parse_orientations(_config(tmp_path, orientations="90deg,450deg"))

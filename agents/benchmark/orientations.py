@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.config import BenchConfig
-from eqenvs.groups import GroupElement, format_angle, parse_angle
+from eqenvs.groups import GroupElement, format_angle
 from eqenvs.splits import get_split, group_of, orientations
 
 __all__ = ["Target", "parse_orientations", "split_tokens"]
@@ -88,7 +88,7 @@ def parse_orientations(config: BenchConfig) -> list[Target]:
             out.append(_target(g, split, f"element-{len(out)}", in_slice(g)))
         elif token[0].isdigit() or token[0] in "+-.":
             try:
-                g = group.parse(parse_angle(token, "orientations"))
+                g = group.parse(token, "orientations")  # a string carries its unit: no degrees-as-radians warning
             except ValueError as err:
                 raise ValueError(f"orientations: {token!r} is not an angle such as 90deg or 1.571rad ({err})") from None
             split = "slice" if in_slice(g) else "heldout"

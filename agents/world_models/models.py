@@ -443,3 +443,5 @@ def build_model(kind: str, symmetry: Symmetry, **hyper: Any) -> WorldModel:
         return MODEL_KINDS[kind](symmetry, **hyper)
     except TypeError as err:
         raise ValueError(f"hyper: {err}") from None
+    except RuntimeError as err:  # a size torch cannot build (a negative width)
+        raise ValueError(f"hyper: {hyper} cannot build a {kind} model ({err})") from None
