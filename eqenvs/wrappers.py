@@ -126,6 +126,8 @@ class Orient(gym.Wrapper, gym.utils.RecordConstructorArgs):
         size = self.symmetry.action_layout.size
         if a.shape != (size,):
             raise ValueError(f"action: expected shape ({size},), got {a.shape}")
+        if not np.all(np.isfinite(a)):  # checked here, so the message shows the action given, not its image under g
+            raise ValueError(f"action: must be finite, got {a.tolist()}")
         return a @ self._action_back[0] + self._action_back[1]
 
     # --------------------------------------------------------------- gym API

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -300,6 +301,13 @@ def test_more_bad_inputs_found_by_trying_them(tmp_path):
         DemoConfig(tile=7)
     with pytest.raises(ValueError, match=r"gif_tile: must be 0 \(no GIF\) or a multiple of 16 px, got 8"):
         DemoConfig(gif_tile=8)
+    for env_id in ("EqPushT-v1", "EqPushT3D-v1"):  # the action given, not its image under g (was [inf, nan])
+        stepped = gym.make(env_id, orientation="30deg")
+        stepped.reset(seed=0)
+        infinite = np.zeros(stepped.action_space.shape)
+        infinite[0] = np.inf
+        with pytest.raises(ValueError, match=re.escape(f"action: must be finite, got {infinite.tolist()}")):
+            stepped.step(infinite)
     with warnings.catch_warnings():  # 450deg is a string with its unit: no "degrees typed as radians?" warning
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"orientations: \['90deg'\] given more than once"):
