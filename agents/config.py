@@ -697,8 +697,8 @@ class CurvesConfig:
 
 
 ReferenceModel = Literal[
-    "vn_explicit-push2d", "mlp_explicit-push2d", "vn_latent-push2d", "mlp_latent-push2d", "vn_explicit-push3d",
-    "mlp_explicit-push3d",
+    "vn_explicit-push2d", "mlp_explicit-push2d", "mlp_explicit_canonical-push2d", "vn_latent-push2d",
+    "mlp_latent-push2d", "vn_explicit-push3d", "mlp_explicit-push3d",
 ]  # fmt: skip
 
 
@@ -707,8 +707,8 @@ class PretrainConfig(Threads):
     """Rebuild the reference world models shipped in agents/pretrained (and their README)."""
 
     models: tuple[ReferenceModel, ...] = (
-        "vn_explicit-push2d", "mlp_explicit-push2d", "vn_latent-push2d", "mlp_latent-push2d", "vn_explicit-push3d",
-        "mlp_explicit-push3d",
+        "vn_explicit-push2d", "mlp_explicit-push2d", "mlp_explicit_canonical-push2d", "vn_latent-push2d",
+        "mlp_latent-push2d", "vn_explicit-push3d", "mlp_explicit-push3d",
     )  # fmt: skip
     """The models to train."""
     seed: int = 0
@@ -724,6 +724,18 @@ class PretrainConfig(Threads):
 
 
 # --------------------------------------------------------------------------- the any-agent benchmark
+def _check_task_seeds(task_set: str, seed: int, tasks: int) -> None:
+    """The run's tasks must stay inside their seed range (``agents.seeds``): test and validation never meet."""
+    from agents.seeds import MAX_BENCH_SEED, MAX_BENCH_TASKS
+
+    if task_set not in ("test", "validation"):
+        raise ValueError(f"task_set: expected test or validation, got {task_set!r}")
+    if tasks > MAX_BENCH_TASKS:
+        raise ValueError(f"tasks: at most {MAX_BENCH_TASKS} (task k of seed s is env seed s*1000 + k), got {tasks}")
+    if seed > MAX_BENCH_SEED:
+        raise ValueError(f"seed: at most {MAX_BENCH_SEED}, so the {task_set} tasks stay in their range, got {seed}")
+
+
 def _check_task(task: str | None, env_kwargs: dict[str, Any], env: str) -> None:
     """``--task`` must be a task of ``env`` and agree with a task in ``--env-kwargs``."""
     if task is None:
@@ -764,6 +776,8 @@ class BenchConfig(Workers):
     intervals about +-0.15 wide around 0.5 (Wilson)."""
     seed: int = 0
     """Seeds the base tasks and the agent."""
+    task_set: Literal["test", "validation"] = "test"
+    """test: env seeds seed*1000 + k (every table); validation: 10^8 + seed*1000 + k, for tuning (agents.seeds)."""
     max_steps: int = 100
     """Episode length cap."""
     videos: int = 1
@@ -785,7 +799,8 @@ class BenchConfig(Workers):
             raise ValueError("env_kwargs: 'max_episode_steps' is set by --max-steps")
         _check_task(self.task, self.env_kwargs, self.env)
         _positive(self, "tasks", "max_steps")
-        _non_negative(self, "videos", "per_split")
+        _non_negative(self, "videos", "per_split", "seed")
+        _check_task_seeds(self.task_set, self.seed, self.tasks)
         if not isinstance(self.agent, str) or not self.agent:
             raise ValueError(f"agent: expected a spec string, got {self.agent!r}")
         check_output_folder(self.out, "out")
@@ -835,6 +850,8 @@ class SweepConfig(Workers):
     """Paired base tasks per run."""
     max_steps: int = 100
     """Episode length cap."""
+    task_set: Literal["test", "validation"] = "test"
+    """As for eqbench: test tasks (tables) or validation tasks (tuning)."""
     videos: int = 0
     """Record the first N tasks of every run."""
     out: str = "runs/sweep"
@@ -867,7 +884,8 @@ class SweepConfig(Workers):
                     env=self.env, task=self.task, env_kwargs=self.env_kwargs, agent=spec.replace("{seed}", str(seed)),
                     label=label,
                     orientations=self.orientations, per_split=self.per_split, tasks=self.tasks,
-                    seed=0 if "{seed}" in spec else seed, max_steps=self.max_steps, videos=self.videos,
+                    seed=0 if "{seed}" in spec else seed, task_set=self.task_set, max_steps=self.max_steps,
+                    videos=self.videos,
                     out=str(Path(self.out) / f"{slug}_s{seed}"), threads=self.threads,
                     workers=self.workers, ray=self.ray,
                 ))  # fmt: skip

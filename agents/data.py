@@ -33,6 +33,7 @@ import numpy as np
 from tqdm import tqdm
 
 import eqenvs  # noqa: F401  (registers the env ids)
+from agents.seeds import DATA_SEEDS
 from eqenvs.files import atomic_path, check_output_path, existing_file, json_safe, write_sidecar
 from eqenvs.groups import GroupElement
 from eqenvs.scripted import ScriptedPusher, ScriptedPusher3D
@@ -189,6 +190,9 @@ def collect(
 ) -> Transitions:
     """Run the scripted pusher on ``split``'s orientations; one orientation per episode, drawn from ``seed``.
 
+    Episode e starts from env seed ``DATA_SEEDS + seed * 100_003 + e`` (``agents.seeds``): in the training range,
+    so no benchmark task (test or validation) starts where a world model's data did.
+
     Episodes end on success or after ``max_steps``. ``interior_only`` drops transitions in which the
     block touches a wall (2D; 3D has no walls).
     """
@@ -197,6 +201,9 @@ def collect(
     for name, value in (("episodes", episodes), ("max_steps", max_steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+    if episodes > 100_003 or not 0 <= seed < 10_000:  # starts stay in the data's own seed range (agents.seeds)
+        raise ValueError(f"episodes, seed: expected at most 100003 episodes and 0 <= seed < 10000, got {episodes}, "
+                         f"{seed}")  # fmt: skip
     kwargs = {**ENV_DEFAULTS.get(env_id, {}), **(env_kwargs or {})}
     env = gym.make(env_id, max_episode_steps=max_steps, **kwargs)
     sym = env.unwrapped.symmetry
@@ -210,7 +217,7 @@ def collect(
         g = sampler.sample(rng)
         back = g.inverse()
         orientations.append(g.matrix if g.has_translation else _homogeneous(g))
-        obs, _ = env.reset(seed=seed * 100_003 + e, options={"orientation": g})
+        obs, _ = env.reset(seed=DATA_SEEDS + seed * 100_003 + e, options={"orientation": g})
         inside = clearance is None or clearance() >= WALL_MARGIN_PX
         for t in range(max_steps):
             action = np.asarray(sym.act_action(g, policy.act(sym.act_obs(back, obs))), dtype=np.float32)

@@ -50,6 +50,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from agents.seeds import TRAINING_SEEDS  # demonstrations and DAgger start at or above it: never a scored start
 from eqenvs.files import check_output_folder, check_output_path, existing_file, json_safe, write_sidecar
 
 __all__ = [
@@ -68,9 +69,6 @@ __all__ = [
 DATASET_NAMESPACE = "eqenvs"
 """Minari namespace of the demonstrations; ``demos_dataset_id`` adds the env id and the recording's settings."""
 POLICY_FORMAT, POLICY_VERSION = "eqenvs-bc-policy", 1
-TRAINING_SEEDS = 1_000_000_000
-"""Demonstrations and DAgger's rollouts start from env seeds at or above this, the benchmark's tasks
-(``seed * 1000 + k``) below it: a policy is never scored on a start it was trained on."""
 ENV_NAMES = ("EqPushT",)  # the env (any version) whose layout the policies read
 
 

@@ -16,7 +16,8 @@ import torch
 
 import eqenvs  # noqa: F401
 from agents.agents import agent_files, make_agent
-from agents.imitation import TRAINING_SEEDS, BCAgent, load_demos, load_policy, record_demos, save_policy, train_bc
+from agents.imitation import BCAgent, load_demos, load_policy, record_demos, save_policy, train_bc
+from agents.seeds import TRAINING_SEEDS
 from eqenvs.groups import SE2
 
 ANGLES = [0.0, 0.5]

@@ -11,6 +11,7 @@ import numpy as np
 
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.config import BenchConfig
+from agents.seeds import bench_seed
 from eqenvs.groups import GroupElement
 
 __all__ = ["make_env", "residual", "run_task", "task_seed"]
@@ -20,8 +21,8 @@ VIDEO_RENDER_SIZE = 256
 
 
 def task_seed(config: BenchConfig, task: int) -> int:
-    """The env reset seed (and agent seed) of base task ``task``."""
-    return config.seed * 1000 + task
+    """The env reset seed (and agent seed) of base task ``task``: in the run's task set (``agents.seeds``)."""
+    return bench_seed(config.task_set, config.seed, task)
 
 
 def make_env(config: BenchConfig, g: GroupElement, render: bool) -> gym.Env:

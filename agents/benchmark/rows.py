@@ -24,6 +24,8 @@ def run_identity(config: BenchConfig, agent_files: list[Path]) -> dict[str, Any]
     labels, videos and output folders do not change rows and are left out."""
     identity = {"env": config.env, "env_kwargs": config.merged_env_kwargs, "agent": config.agent,
                 "seed": config.seed, "max_steps": config.max_steps, "batched": config.batched}  # fmt: skip
+    if config.task_set != "test":  # test runs keep the identity they had before task sets existed (they resume)
+        identity["task_set"] = config.task_set
     digests = [sha256_of(path) for path in agent_files]
     if digests:
         identity["agent_sha256"] = digests[0] if len(digests) == 1 else digests

@@ -11,7 +11,7 @@ from agents import stats
 from agents.benchmark.summary import load_summary
 from agents.config import CompareConfig
 
-__all__ = ["compare", "format_comparison", "format_summary"]
+__all__ = ["compare", "format_comparison", "format_summary", "task_set"]
 
 
 def _est(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> str:
@@ -37,6 +37,11 @@ def _mode(summary: dict[str, Any]) -> str:
     return summary["env_kwargs"].get("orientation_mode", "frame")
 
 
+def task_set(summary: dict[str, Any]) -> str:
+    """The run's task set (``agents.seeds``): test (every table) or validation (tuning); older runs are test."""
+    return summary.get("config", {}).get("task_set", "test")
+
+
 def _seen(summary: dict[str, Any]) -> str:
     """The seen orientations, or why a run has none (and so no headline)."""
     if summary["seen"]:
@@ -49,7 +54,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     """The printed table of one benchmark run: per orientation, then the headline and the exactness figures."""
     unit = summary["unit"]
     lines = [f"{summary['label']} on {summary['env']}, task {summary['task']!r} ({_mode(summary)} mode), "
-             f"{summary['tasks']} paired tasks per orientation; seen: {_seen(summary)}"]  # fmt: skip
+             f"{summary['tasks']} paired {task_set(summary)} tasks per orientation; seen: "
+             f"{_seen(summary)}"]  # fmt: skip
     header = (f"{'orientation':>14s} {'split':>8s} {'success [95% CI]':>20s} {f'final error {unit} [95% CI]':>30s} "
               f"{'angle rad':>9s} {'return':>7s} {'steps':>6s} {'residual':>9s} {'plan ms':>8s}")  # fmt: skip
     lines += [header, "-" * len(header)]
@@ -96,7 +102,7 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 
 def _group_key(summary: dict[str, Any]) -> tuple:
-    return (summary["label"], summary["env"], summary["task"], _mode(summary))
+    return (summary["label"], summary["env"], summary["task"], _mode(summary), task_set(summary))
 
 
 def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
@@ -156,6 +162,8 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
     lines = [header, "-" * len(header)]
     for group in groups.values():
         r = _aggregate(group, reps)
+        if task_set(group[0]) == "validation":  # tuning runs are never mistaken for a table's (test) rows
+            r["label"] = f"[validation] {r['label']}"
         unit = r["unit"]
         err = lambda e, unit=unit: "n/a" if not e or e.get("mean") is None else f"{e['mean']:.4g} {unit}"  # noqa: E731
         lines.append(
