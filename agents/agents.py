@@ -5,9 +5,11 @@ spec                                   agent
 =====================================  =====================================================================
 ``planner:<checkpoint>[,k=v...]``      a world model + MPC planner; the checkpoint is a .pt file or the
                                        name of a shipped reference model (``agents.pretrained``); ``k=v``:
-                                       PlannerConfig fields (3D: ``PLANNER_DEFAULTS_3D`` first), plus
-                                       ``dtype=float64``, ``compile=true`` and
-                                       ``device=cuda``; booleans are true/false (1/0, yes/no, on/off)
+                                       PlannerConfig fields (3D: ``PLANNER_DEFAULTS_3D[task]`` first), plus
+                                       ``dtype=float64``, ``compile=true``, ``device=cuda`` and
+                                       ``canonical=true`` (the whole agent run in each observation's
+                                       frame: ``agents.canonical``) and ``heading_weight=`` (the cost's
+                                       heading term); booleans are true/false (1/0, yes/no, on/off)
 ``sb3:<algo>:<model.zip>[,dtype=float64]``
                                        a stable-baselines3 model (``algo``: ppo, sac, ...), deterministic;
                                        its spaces must be the env's; ``dtype=float64`` runs the policy in
@@ -34,6 +36,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import math
 import sys
 import sysconfig
 import traceback
@@ -46,6 +49,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from agents.canonical import CanonicalAgent
 from agents.config import parse_bool
 from agents.planning import MPCPlanner, PlannerConfig, default_cost, default_planner_config
 
@@ -239,7 +243,7 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
     _, *options = spec.split(",")
     path = _planner_path(spec)
     overrides: dict[str, Any] = {}
-    dtype, compile_model, device = None, False, "cpu"
+    dtype, compile_model, device, canonical, heading_weight = None, False, "cpu", False, None
     fields = {f.name: f.type for f in dataclasses.fields(PlannerConfig)}  # name -> annotation (a string)
     for option in options:
         key, sep, value = option.partition("=")
@@ -253,10 +257,16 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
             compile_model = parse_bool(value, "agent: compile")
         elif key == "device":
             device = value
+        elif key == "canonical":
+            canonical = parse_bool(value, "agent: canonical")
+        elif key == "heading_weight":
+            heading_weight = _parse_option(key, value, "float")
+            if not (math.isfinite(heading_weight) and heading_weight >= 0):
+                raise ValueError(f"agent: heading_weight={value!r} must be finite and >= 0")
         elif key in fields:
             overrides[key] = _parse_option(key, value, str(fields[key]))
         else:
-            expected = ["compile", "device", "dtype", *sorted(fields)]
+            expected = ["canonical", "compile", "device", "dtype", "heading_weight", *sorted(fields)]
             raise ValueError(f"agent: unknown planner option {key!r}; expected one of {expected}")
     model, meta = load_checkpoint(path)
     check_contract(meta, env, "agent")
@@ -268,8 +278,10 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
     if compile_model:
         model.rollout = torch.compile(model.rollout, dynamic=False)  # shape-specialised, fused kernels
     task = env.unwrapped.task
-    config = default_planner_config(model.symmetry, **overrides)  # 3D: the tuned horizon, temperature, init_std
-    return PlannerAgent(MPCPlanner(model, default_cost(model.symmetry, task), config), label)
+    config = default_planner_config(model.symmetry, task, **overrides)  # 3D: tuned per task
+    cost = default_cost(model.symmetry, task, heading_weight)
+    agent = PlannerAgent(MPCPlanner(model, cost, config), label)
+    return CanonicalAgent(agent, model.symmetry, label) if canonical else agent
 
 
 def _parse_option(key: str, value: str, kind: str) -> Any:

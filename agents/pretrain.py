@@ -18,15 +18,17 @@ from agents.config import PretrainConfig
 
 __all__ = ["REFERENCE_MODELS", "pretrain"]
 
-REFERENCE_MODELS: dict[str, tuple[str, str]] = {
-    "vn_explicit-push2d": ("EqPushT-v0", "vn_explicit"),
-    "mlp_explicit-push2d": ("EqPushT-v0", "mlp_explicit"),
-    "vn_latent-push2d": ("EqPushT-v0", "vn_latent"),
-    "mlp_latent-push2d": ("EqPushT-v0", "mlp_latent"),
-    "vn_explicit-push3d": ("EqPushT3D-v0", "vn_explicit"),
-    "mlp_explicit-push3d": ("EqPushT3D-v0", "mlp_explicit"),
+REFERENCE_MODELS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "vn_explicit-push2d": ("EqPushT-v0", "vn_explicit", {}),
+    "mlp_explicit-push2d": ("EqPushT-v0", "mlp_explicit", {}),
+    "mlp_explicit_canonical-push2d": ("EqPushT-v0", "mlp_explicit", {"canonical": True}),
+    "vn_latent-push2d": ("EqPushT-v0", "vn_latent", {}),
+    "mlp_latent-push2d": ("EqPushT-v0", "mlp_latent", {}),
+    "vn_explicit-push3d": ("EqPushT3D-v0", "vn_explicit", {}),
+    "mlp_explicit-push3d": ("EqPushT3D-v0", "mlp_explicit", {}),
 }
-"""name -> (env id, model kind); all on the canonical push task's data."""
+"""name -> (env id, model kind, hyperparameters); all on the canonical push task's data. The canonical MLP is
+the explicit MLP run (and trained) in each state's own frame (``agents.canonical``)."""
 
 
 def pretrain(config: PretrainConfig, log=print) -> list[dict[str, Any]]:
@@ -41,13 +43,13 @@ def pretrain(config: PretrainConfig, log=print) -> list[dict[str, Any]]:
     out = Path(config.out)
     records, datasets = [], {}
     for name in config.models:
-        env_id, kind = REFERENCE_MODELS[name]
+        env_id, kind, hyper = REFERENCE_MODELS[name]
         if env_id not in datasets:
             data = collect(env_id, episodes=preset["episodes"], seed=config.seed, progress=True)
             datasets[env_id] = (data, *data.split_episodes(TEST_FRACTION, config.seed))
         data, train_data, test_data = datasets[env_id]
         started = time.perf_counter()
-        train_config = TrainConfig(model=kind, epochs=preset["epochs"], seed=config.seed)
+        train_config = TrainConfig(model=kind, epochs=preset["epochs"], seed=config.seed, hyper=hyper)
         model, history = train(train_data, train_config, progress=True)
         seconds = time.perf_counter() - started
         result = evaluate_model(
@@ -92,7 +94,9 @@ def _readme(records: list[dict[str, Any]], config: PretrainConfig, kept: dict[st
         "on a fresh clone (e.g. `eqbench --agent planner:vn_explicit-push2d,dtype=float64`). Each was trained on",
         "400 scripted `push` episodes collected on the training slice (20% of them held out), as seed 0 of",
         "`python -m agents report --preset full`. Rebuild them all, bit for bit on the same machine and torch,",
-        f"with `python -m agents pretrain --seed {config.seed}` (`make pretrained`).",
+        f"with `python -m agents pretrain --seed {config.seed}` (`make pretrained`). "
+        "`mlp_explicit_canonical-push2d` is the explicit MLP",
+        "with `canonical=True`: run and trained in each state's own frame (canonicalisation, `agents.canonical`).",
         "",
         "| name | env | model | parameters | file | seen relMSE | OOD factor | Delta_eq fp32 | command |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -7,7 +7,8 @@
 For every seed s: collect on the slice with seed s, hold out 20% of the episodes, train the four models
 (VN latent, MLP latent, VN explicit, MLP explicit) with seed s, evaluate them on the held-out episodes
 moved into every orientation bin (2D) or ladder rung (3D). The full preset adds the baseline stress tests
-on seed 0: augmentation over the full group, a soft-equivariance penalty, and a 2x wider MLP.
+on seed 0: augmentation over the full group, a soft-equivariance penalty, a 2x wider MLP, and
+canonicalisation (the explicit MLP run and trained in each state's own frame, ``agents.canonical``).
 
 Writes ``<out>/report.json`` (every figure), ``<out>/report.txt`` (the printed tables), ``<out>/relmse.png``
 (relMSE per orientation relative to the seen bins: polar in 2D, per rung in 3D), and the data and
@@ -43,6 +44,8 @@ STRESS = {  # baseline variants, each one flag of TrainConfig
     "mlp_latent+augment": {"model": "mlp_latent", "augment": True},
     "mlp_latent+soft": {"model": "mlp_latent", "soft": 1.0},
     "mlp_latent+scale": {"model": "mlp_latent", "width": 2.0},
+    # canonicalisation: the explicit MLP run (and trained) in each state's own frame (agents.canonical)
+    "mlp_explicit+canonical": {"model": "mlp_explicit", "hyper": {"canonical": True}},
 }
 TEST_FRACTION = 0.2
 
@@ -169,11 +172,7 @@ def _summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "rollout_relmse_float32": _over_horizons(results, "float32", "relmse", _median),
             "rollout_relmse_ratio_float32": _over_horizons(results, "float32", "relmse_ratio", _median),
             **{
-                f"rollout_residual_in_frame_{dtype}": (
-                    _over_horizons(results, dtype, "residual_in_frame", max)
-                    if "residual_in_frame" in results[0]["rollout"][dtype]["1"]
-                    else None
-                )
+                f"rollout_residual_in_frame_{dtype}": _over_horizons(results, dtype, "residual_in_frame", max)
                 for dtype in ("float32", "float64")
             },
             "per_bin_relmse_median": {

@@ -331,9 +331,11 @@ def test_the_shipped_3d_agent_is_exact_on_every_rung_and_the_mlp_is_not(tmp_path
 def test_3d_planners_start_from_the_tuned_defaults():
     from agents.planning import PLANNER_DEFAULTS_3D, PlannerConfig
 
-    config = make_agent("planner:vn_explicit-push3d", gym.make("EqPushT3D-v1")).planner.config
-    assert (
-        (config.horizon, config.temperature, config.init_std) == (10, 0.3, 1.0) == tuple(PLANNER_DEFAULTS_3D.values())
-    )
+    for task, expected in (("push", (10, 0.3, 1.0)), ("pose", (10, 1.0, 0.6))):  # chosen on validation tasks
+        agent = make_agent("planner:vn_explicit-push3d", gym.make("EqPushT3D-v1", task=task))
+        config = agent.planner.config
+        assert (config.horizon, config.temperature, config.init_std) == expected
+        assert expected == tuple(PLANNER_DEFAULTS_3D[task].values())
+        assert agent.planner.cost.pose_weight == {"push": 0.0, "pose": 0.15}[task]
     assert make_agent("planner:vn_explicit-push3d,horizon=4", gym.make("EqPushT3D-v1")).planner.config.horizon == 4
     assert make_agent("planner:vn_explicit-push2d", gym.make("EqPushT-v1")).planner.config == PlannerConfig()

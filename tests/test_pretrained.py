@@ -64,8 +64,12 @@ def test_rollouts_in_the_observations_frame_stay_at_the_float32_floor(name, env_
     m64 = copy.deepcopy(model).double()
     plain64 = m64.rollout(m64.encode(torch.tensor(obs)), torch.tensor(actions))[:, -1]
     assert float((frame_rollout(m64, obs, actions) - plain64).abs().max() / plain64.abs().max()) < 1e-13
+    # canonicalisation: in its observation's frame the plain MLP is exact too, so the in-frame figure measures the
+    # frame, not the model (issue 23); the MLP's own rollouts are O(1) off
     mlp, _ = load_checkpoint(resolve(name.replace("vn_", "mlp_")))
-    assert "residual_in_frame" not in _rollout_metrics(mlp, data, _test_elements(mlp.symmetry, 0), max_windows=8)["1"]
+    mlp_metrics = _rollout_metrics(mlp.float(), data, _test_elements(mlp.symmetry, 0), max_windows=64)
+    assert max(m["residual_in_frame"] for m in mlp_metrics.values()) <= 2e-7
+    assert min(m["residual"] for m in mlp_metrics.values()) > 1e-2
 
 
 def test_the_h_step_relmse_ratio_is_flat_for_the_vn_model_and_not_for_its_mlp():

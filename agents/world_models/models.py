@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from agents.canonical import local_frame
 from agents.nn.vn import VNMLP, make_extrinsic, quarter_turns
 from eqenvs.groups import GroupElement
 from eqenvs.symmetry import Symmetry, plane_disk
@@ -388,13 +389,26 @@ class MLPExplicitFM(_ExplicitMixin, WorldModel):
 
     ``normalise`` (default: on in 3D): the training loss weighs each field by one over its mean squared
     change, as the VN model's does (its inputs and outputs are always standardised).
+
+    ``canonical``: canonicalisation (``agents.canonical``) — every prediction runs in its own state's frame
+    (the block's axes at the block's position, found in float64): the state and action are moved there, the
+    MLP predicts the fields' changes in that frame, and the changes are turned back. The network then trains
+    and predicts on canonicalised data only, and the model is exactly equivariant by construction, to the
+    rounding of the frame.
     """
 
     kind, equivariant, name = "explicit", False, "mlp_explicit"
 
-    def __init__(self, symmetry: Symmetry, hidden: int = 192, depth: int = 3, normalise: bool | None = None):
+    def __init__(self, symmetry: Symmetry, hidden: int = 192, depth: int = 3, normalise: bool | None = None,
+                 canonical: bool = False):  # fmt: skip
         normalise, recorded = _normalise_option(symmetry, normalise)
+        if canonical:
+            recorded["canonical"] = True  # recorded only when on: the shipped checkpoints predate it
         super().__init__(symmetry, hidden=hidden, depth=depth, **recorded)
+        self.canonical = bool(canonical)
+        if self.canonical:
+            self.equivariant = True  # by construction (the frame), not by architecture
+            local_frame(torch.zeros(1, symmetry.obs_layout.size, dtype=torch.float64), symmetry.obs_layout)
         self.dynamic = _dynamic_slices(symmetry)
         outputs = len(self.dynamic) * self.dim
         self.inputs = _Standardise(symmetry.obs_layout.size + self.action_dim)
@@ -405,17 +419,31 @@ class MLPExplicitFM(_ExplicitMixin, WorldModel):
             self.register_buffer("loss_weights", torch.ones(symmetry.obs_layout.size))
 
     def fit_normalisation(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> None:
-        """Set the input standardisation and the scale of the predicted changes from training data."""
-        self.inputs.fit(torch.cat([obs, self.symmetry.applied_action(obs, action)], dim=-1))
-        change = torch.cat([(next_obs - obs)[:, s] for s in self.dynamic], dim=-1)
-        self.change_scale.copy_(change.std(0).clamp(min=1e-6))
+        """Set the input standardisation and the scale of the predicted changes from training data (in each
+        state's frame when ``canonical``: the data the network sees)."""
+        frame = local_frame(obs, self.symmetry.obs_layout) if self.canonical else None
+        inputs, changes = self._inputs(obs, action, frame), self._field_changes(obs, next_obs)  # changes (N, n, d)
+        if frame is not None:
+            changes = frame.vectors_in(changes).to(obs.dtype)
+        self.inputs.fit(inputs)
+        self.change_scale.copy_(changes.flatten(-2).std(0).clamp(min=1e-6))
         if self.normalise:
-            self._fit_loss_weights(_rms_norm(self._field_changes(obs, next_obs)))
+            self._fit_loss_weights(_rms_norm(changes))
+
+    def _inputs(self, z: torch.Tensor, action: torch.Tensor, frame: Any = None) -> torch.Tensor:
+        """The network's input: the state and the applied action, in ``frame`` (``canonical``) if given."""
+        applied = self.symmetry.applied_action(z, action)
+        if frame is not None:
+            z, applied = frame.to_local(z), frame.vectors_in(applied).to(z.dtype)
+        return torch.cat([z, applied], dim=-1)
 
     def predict(self, z: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        inputs = torch.cat([z, self.symmetry.applied_action(z, action)], dim=-1)
-        change = self.net(self.inputs(inputs)) * self.change_scale
-        return self._apply_change(z, change.unflatten(-1, (len(self.dynamic), self.dim)))
+        frame = local_frame(z, self.symmetry.obs_layout) if self.canonical else None
+        change = self.net(self.inputs(self._inputs(z, action, frame))) * self.change_scale
+        change = change.unflatten(-1, (len(self.dynamic), self.dim))  # (B, n_dynamic, d)
+        if frame is not None:  # the predicted changes are vectors of the frame: turned back in float64, then rounded
+            change = frame.vectors_back(change).to(z.dtype)
+        return self._apply_change(z, change)
 
 
 def _normalise_option(symmetry: Symmetry, normalise: bool | None) -> tuple[bool, dict[str, bool]]:
