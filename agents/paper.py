@@ -40,6 +40,17 @@ from typing import Any
 from tqdm import tqdm
 
 from agents.config import PAPER_BEGIN, PAPER_END, BenchConfig, PaperConfig, ReportConfig
+from agents.verdicts import (
+    SOURCE_ABSTRACT,
+    SOURCE_BODY,
+    Published,
+    Verdict,
+    bound,
+    in_range,
+    magnitude,
+    ours,
+    qualitative,
+)
 from agents.workers import check_ray, files_of, run_jobs, scratch, write_files
 from eqenvs.files import atomic_path, write_json
 
@@ -52,18 +63,30 @@ REPORT_COMMANDS = {
     "report2d": "python -m agents report --env EqPushT-v1 --preset full",
     "report3d": "python -m agents report --env EqPushT3D-v1 --preset full --seeds 3 --no-stress",
 }
-PUBLISHED = {  # arXiv 2606.03003, abstract and tables, as the issue quotes them
-    "residual_muon": 1e-6,
-    "extrinsic_adam": 1.5e-2,
-    "extrinsic_sgd": 5.2e-3,
-    "ood_2d": 13.8,
-    "ood_2d_median": 12.7,
-    "ood_3d": 17.2,
-    "ood_ladder": 157.0,
-    "size": (4.5, 7.4),
-    "hstep_2d": 2.3e-7,
-    "hstep_3d": 1.6e-7,
+_OURS_RESIDUAL = "ours: max |rho(g) F(x, a) - F(g x, g a)|_inf / max |F| over Haar-random elements and C4"
+PUBLISHED: dict[str, Published] = {  # arXiv 2606.03003 as quoted to us (issues 14 and 23); no norm is given
+    "residual_muon": Published(1e-6, "~1e-6", SOURCE_ABSTRACT, f"unknown; {_OURS_RESIDUAL}, float32"),
+    "extrinsic_adam": Published(1.5e-2, "1.5e-2", SOURCE_BODY, f"unknown; {_OURS_RESIDUAL}, float64"),
+    "extrinsic_sgd": Published(5.2e-3, "5.2e-3", SOURCE_BODY, f"unknown; {_OURS_RESIDUAL}, float64"),
+    "ood_2d": Published(13.8, "x13.8", SOURCE_ABSTRACT, "unknown; ours: worst held-out bin's relMSE / the seen bins'"),
+    "ood_2d_median": Published(12.7, "x12.7", SOURCE_ABSTRACT, "unknown; ours: as for x13.8, median of 5 seeds"),
+    "ood_3d": Published(17.2, "x17.2", SOURCE_ABSTRACT, "unknown; ours: worst C4/SO2 rung's relMSE / the seen data's"),
+    "ood_ladder": Published(157.0, "x157", SOURCE_ABSTRACT, "unknown; ours: worst rung's relMSE / the seen data's"),
+    "size": Published((4.5, 7.4), "4.5-7.4x", SOURCE_ABSTRACT, "parameters MLP / VN; each side's MLP width is its own"),
+    "hstep_2d": Published(
+        2.3e-7,
+        "<= 2.3e-7",
+        SOURCE_ABSTRACT,
+        "unknown; ours: the relative residual of the H-step rollout's last latent, H <= 16",
+    ),
+    "hstep_3d": Published(
+        1.6e-7,
+        "<= 1.6e-7",
+        SOURCE_ABSTRACT,
+        "unknown; ours: the relative residual of the H-step rollout's last latent, H <= 16",
+    ),
 }
+"""The published figures, each with its source and what we know of its definition (verdicts: agents.verdicts)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +154,29 @@ BENCH = (
             ("bitter_lesson",),
         )
         for kind in ("augment", "soft", "scale")
+    ),
+    # canonicalisation (agents.canonical): the whole agent in each observation's frame (canonical=true), with the
+    # plain MLP and with the MLP trained in its frames; and that MLP under the plain planner alone
+    _Bench(
+        "mlp_canonical_agent",
+        "MLP explicit + plain planner, canonical agent, fp64",
+        "report2d/seed0/mlp_explicit.pt",
+        "equivariant=false,canonical=true,dtype=float64",
+        ("bitter_lesson",),
+    ),
+    _Bench(
+        "mlp_canonical",
+        "canonical MLP explicit + plain planner, canonical agent, fp64",
+        "report2d/seed0/mlp_explicit+canonical.pt",
+        "equivariant=false,canonical=true,dtype=float64",
+        ("bitter_lesson",),
+    ),
+    _Bench(
+        "mlp_canonical_plain",
+        "canonical MLP explicit + plain planner, fp64",
+        "report2d/seed0/mlp_explicit+canonical.pt",
+        "equivariant=false,dtype=float64",
+        ("bitter_lesson",),
     ),
     _Bench(
         "3d_vn_eq64",
@@ -339,13 +385,17 @@ def _length(value: float, unit: str) -> str:
     return f"{_g(value * 1000)} mm" if unit == "m" else f"{_g(value)} {unit}"
 
 
-def _row(group: str, claim: str, published: str, ours: str, verdict: str, reason: str, command: str) -> dict:
+def _row(group: str, claim: str, published: Published | str, ours: str, verdict: Verdict, reason: str,
+         command: str) -> dict:  # fmt: skip
+    """One table row: the published cell names the figure's source and definition; ``band`` is the rule the
+    verdict follows, written before the figure was computed."""
     return {
         "group": group,
         "claim": claim,
-        "published": published,
+        "published": published.cell() if isinstance(published, Published) else published,
         "ours": ours,
-        "verdict": verdict,
+        "verdict": str(verdict),
+        "band": verdict.band,
         "reason": reason,
         "command": command,
     }
@@ -357,27 +407,18 @@ def _worst(values) -> float:
     return max(values) if all(math.isfinite(v) for v in values) else math.nan
 
 
-def _at_most(ours: float, published: float) -> str:
-    """Lower is better: beaten below half the published figure, reproduced up to twice it."""
-    return "beaten" if ours <= published / 2 else "reproduced" if ours <= 2 * published else "not reproduced"
-
-
-def _at_least(ours: float, published: float) -> str:
-    """An effect that should be large: beaten (stronger) above twice the published size, reproduced down to half."""
-    return "beaten" if ours >= 2 * published else "reproduced" if ours >= published / 2 else "not reproduced"
-
-
 def _optimiser_rows(r2: dict, trained: dict) -> list[dict]:
     s = r2["summary"]
     muon = s["vn_latent"]["delta_eq_float32"]
+    command = "python -m agents paper --claims optimiser"
     rows = [
         _row(
             "[A] optimiser",
             "composed residual after a real Muon/AdamW + EMA + VICReg run (vn_latent, float32)",
-            "~1e-6",
+            PUBLISHED["residual_muon"],
             f"{_g(muon)} (worst of 5 seeds; fp64 {_g(s['vn_latent']['delta_eq_float64'])})",
-            _at_most(muon, PUBLISHED["residual_muon"]),
-            "exact by construction: no update leaves the VN weights' space",
+            magnitude(muon, PUBLISHED["residual_muon"], 3.0),
+            "exact by construction: no update leaves the VN weights' space; float32 rounding is the residual",
             REPORT_COMMANDS["report2d"],
         )
     ]
@@ -387,44 +428,59 @@ def _optimiser_rows(r2: dict, trained: dict) -> list[dict]:
         _row(
             "[A] optimiser",
             "... under any optimiser: Adam and SGD (float32)",
-            "~1e-6 (any optimiser)",
+            PUBLISHED["residual_muon"],
             "; ".join(
                 f"{k} {_g(r['delta_eq']['float32'])} (fp64 {_g(r['delta_eq']['float64'])}, seen relMSE "
                 f"{_g(r['seen_relmse'])})"
                 for k, r in others.items()
             ),
-            _at_most(worst, PUBLISHED["residual_muon"]),
+            magnitude(worst, PUBLISHED["residual_muon"], 3.0),
             "the parametrisation, not the optimiser, keeps it (SGD: step 1e-2, momentum 0.9; 3e-2 diverges)"
             if math.isfinite(worst)
             else "a training run diverged (non-finite weights)",
-            "python -m agents paper --claims optimiser",
+            command,
         )
     )
-    for opt in ("adam", "sgd"):
-        e = trained[f"extrinsic {opt}"]
-        drift, init = e["delta_eq"]["float64"], e["delta_eq_init"]["float64"]
-        verdict = "reproduced" if drift >= 1e3 * max(init, 1e-15) and drift >= 1e-4 else "not reproduced"
-        reason = (
-            f"{drift / PUBLISHED[f'extrinsic_{opt}']:.2g}x the published drift; off the float floor by "
-            f"{drift / max(init, 1e-16):.1e}x"
-            if math.isfinite(drift)
-            else "the training run diverged (non-finite weights)"
+    drifts = {opt: trained[f"extrinsic {opt}"] for opt in ("adam", "sgd")}
+    vn64 = _worst(r["delta_eq"]["float64"] for r in others.values())
+    off = {o: e["delta_eq"]["float64"] / max(e["delta_eq_init"]["float64"], 1e-16) for o, e in drifts.items()}
+    drifted = all(math.isfinite(v) and v >= 1e3 and drifts[o]["delta_eq"]["float64"] >= 1e-4 for o, v in off.items())
+    muon_ext = trained.get("extrinsic muon")
+    rows.append(
+        _row(
+            "[A] optimiser",
+            "the extrinsic control (nn.Linear initialised in the commutant) drifts off it under Adam and SGD, "
+            "while the VN model under the same optimisers stays at the float floor",
+            "drifts (qualitative; figures in the next rows)",
+            "; ".join(f"{o} {_g(e['delta_eq']['float64'])} ({_g(off[o])}x at init)" for o, e in drifts.items())
+            + (f"; muon {_g(muon_ext['delta_eq']['float64'])}" if muon_ext else "")
+            + f"; VN fp64 {_g(vn64)}",
+            qualitative(
+                drifted and vn64 <= 1e-12,
+                "reproduced if each drift (fp64) is >= 1e-4 and >= 1e3x its value at init, and VN <= 1e-12",
+            ),
+            "every entry of an nn.Linear is free, and slice-only gradients use that freedom at once",
+            command,
         )
+    )
+    for opt, e in drifts.items():
+        drift = e["delta_eq"]["float64"]
+        figure = PUBLISHED[f"extrinsic_{opt}"]
+        verdict = magnitude(drift, figure, 3.0)
         rows.append(
             _row(
                 "[A] optimiser",
-                f"extrinsic control (nn.Linear initialised in the commutant) drifts under "
-                f"{opt.upper() if opt == 'sgd' else 'Adam'}",
-                _g(PUBLISHED[f"extrinsic_{opt}"]),
-                f"{_g(drift)} (fp64; {_g(init)} at init)",
+                f"... how far it drifts under {opt.upper() if opt == 'sgd' else 'Adam'}",
+                figure,
+                f"{_g(drift)} (fp64; {_g(e['delta_eq_init']['float64'])} at init)",
                 verdict,
-                reason,
-                "python -m agents paper --claims optimiser",
+                "the drift depends on training length, data and the norm, none of which the paper gives us: ours "
+                "is the max-norm relative residual after 40 epochs on the 2D report's slice data"
+                if math.isfinite(drift)
+                else "the training run diverged (non-finite weights)",
+                command,
             )
         )
-    muon_ext = trained.get("extrinsic muon")
-    if muon_ext:
-        rows[-1]["reason"] += f"; under Muon it drifts to {_g(muon_ext['delta_eq']['float64'])}"
     return rows
 
 
@@ -444,41 +500,56 @@ def _ood_rows(r2: dict, r3: dict) -> list[dict]:
         _row(
             "[B] flatness, OOD, size",
             "the equivariant model's error is flat across the orbit, to five digits",
-            "x1.00000",
+            "x1.00000 (qualitative)",
             f"max/min over bins {worst:.7f} (worst of {', '.join(flat)}; all seeds)",
-            "reproduced" if round(worst, 5) == 1.0 else "not reproduced",
+            qualitative(round(worst, 5) == 1.0, "reproduced if max/min over bins rounds to 1.00000"),
             "the same error in every bin: rounding only",
             REPORT_COMMANDS["report2d"],
         )
     ]
     mlp = s2["mlp_latent"]
-    rows.append(
-        _row(
-            "[B] flatness, OOD, size",
-            "the baseline's OOD factor, 2D (seed 0; 5-seed median)",
-            f"x{PUBLISHED['ood_2d']} (median x{PUBLISHED['ood_2d_median']})",
-            f"x{_g(mlp['ood_factor_per_seed'][0])} (median x{_g(mlp['ood_factor_median'])}); mlp_explicit median "
-            f"x{_g(s2['mlp_explicit']['ood_factor_median'])}",
-            _at_least(mlp["ood_factor_median"], PUBLISHED["ood_2d_median"]),
-            "the same conclusion; our MLP baseline breaks "
-            + ("harder" if mlp["ood_factor_median"] > PUBLISHED["ood_2d_median"] else "less")
-            + " off the slice than the published one",
-            REPORT_COMMANDS["report2d"],
-        )
-    )
     bins3 = _per_rung(r3, "mlp_latent")
     seen = s3["mlp_latent"]["seen_relmse_median"]
     planar = max(bins3[k] for k in bins3 if k.startswith(("C4", "SO2"))) / seen
     ladder = max(v for k, v in bins3.items() if not k.startswith("seen")) / seen
     vn_ladder = max(_per_rung(r3, "vn_latent").values()) / s3["vn_latent"]["seen_relmse_median"]
+    factors = {"2D": mlp["ood_factor_median"], "3D yaw": planar, "3D ladder": ladder}
+    rows.append(
+        _row(
+            "[B] flatness, OOD, size",
+            "the baseline's error grows off the slice; the equivariant model's does not",
+            "qualitative (figures in the next rows)",
+            "mlp_latent OOD " + ", ".join(f"{k} x{_g(v)}" for k, v in factors.items()) + f"; VN x{_g(vn_ladder)}",
+            qualitative(
+                min(factors.values()) >= 2 and worst <= 1.0001,
+                "reproduced if the MLP's OOD factor is >= 2 in 2D and 3D and the VN models' max/min <= 1.0001",
+            ),
+            "both report the same direction; how far the baseline breaks depends on the baseline (next rows)",
+            REPORT_COMMANDS["report2d"],
+        )
+    )
+    why = ("our MLP baseline breaks harder off the slice: its width, training and data differ from the paper's "
+           "(not given to us), and the OOD factor of a plain model measures those as much as the symmetry")  # fmt: skip
+    rows.append(
+        _row(
+            "[B] flatness, OOD, size",
+            "the baseline's OOD factor, 2D (5-seed median; seed 0)",
+            PUBLISHED["ood_2d_median"],
+            f"x{_g(mlp['ood_factor_median'])} (seed 0 x{_g(mlp['ood_factor_per_seed'][0])}, published for one seed "
+            f"{PUBLISHED['ood_2d'].quoted}); mlp_explicit median x{_g(s2['mlp_explicit']['ood_factor_median'])}",
+            magnitude(mlp["ood_factor_median"], PUBLISHED["ood_2d_median"], 3.0),
+            why,
+            REPORT_COMMANDS["report2d"],
+        )
+    )
     rows.append(
         _row(
             "[B] flatness, OOD, size",
             "the baseline's OOD factor, 3D (held-out yaws: C4, SO2 rungs)",
-            f"x{PUBLISHED['ood_3d']}",
+            PUBLISHED["ood_3d"],
             f"x{_g(planar)} (mlp_latent, median of 3 seeds)",
-            _at_least(planar, PUBLISHED["ood_3d"]),
-            "rung relMSE over the seen data's",
+            magnitude(planar, PUBLISHED["ood_3d"], 3.0),
+            why,
             REPORT_COMMANDS["report3d"],
         )
     )
@@ -486,10 +557,10 @@ def _ood_rows(r2: dict, r3: dict) -> list[dict]:
         _row(
             "[B] flatness, OOD, size",
             "... and over the whole SE(3) ladder (worst rung)",
-            f"x{PUBLISHED['ood_ladder']:g}",
+            PUBLISHED["ood_ladder"],
             f"x{_g(ladder)} (mlp_latent); VN x{_g(vn_ladder)}",
-            _at_least(ladder, PUBLISHED["ood_ladder"]),
-            "tilted labs (SO3, SE3) are the worst rungs",
+            magnitude(ladder, PUBLISHED["ood_ladder"], 3.0),
+            "tilted labs (SO3, SE3) are the worst rungs; " + why,
             REPORT_COMMANDS["report3d"],
         )
     )
@@ -498,15 +569,15 @@ def _ood_rows(r2: dict, r3: dict) -> list[dict]:
         for s in (s2, s3)
         for k in ("latent", "explicit")
     ]
-    low, high = PUBLISHED["size"]
     rows.append(
         _row(
             "[B] flatness, OOD, size",
             "the equivariant model is smaller (parameters, MLP / VN)",
-            f"{low}-{high}x",
+            PUBLISHED["size"],
             f"{min(ratios):.1f}-{max(ratios):.1f}x (2D and 3D, latent and explicit)",
-            "beaten" if min(ratios) > high else "reproduced" if min(ratios) >= low / 2 else "not reproduced",
-            "at equal or better seen error (explicit) / the same latent shape",
+            in_range(min(ratios), max(ratios), PUBLISHED["size"], 1.5),
+            "the ratio is set by each side's choice of MLP width, so it is never 'better': ours at equal or better "
+            "seen error (explicit) / the same latent shape",
             REPORT_COMMANDS["report2d"],
         )
     )
@@ -527,11 +598,14 @@ def _closed_rows(closed: dict) -> list[dict]:
         _row(
             "[C] closed loop",
             "2D: the equivariant agent's closed loop is exact to the float floor (float64)",
-            "float-floor exact",
+            "float-floor exact (qualitative; abstract)",
             f"residual {_g(e['max_residual'])}, max paired difference {_g(paired)}; success "
             f"{h['seen']['mean']:.2f} slice / {h['heldout']['mean']:.2f} held out ({TASKS} tasks); fp32: residual "
             f"{_g(e32['max_residual'])}",
-            "reproduced" if e["max_residual"] <= 1e-12 and paired == 0 else "not reproduced",
+            qualitative(
+                e["max_residual"] <= 1e-12 and paired == 0,
+                "reproduced if the float64 residual is <= 1e-12 and every paired difference is 0",
+            ),
             f"the MLP + plain planner: {hm['seen']['mean']:.2f} / {hm['heldout']['mean']:.2f}, gap "
             f"{hm['difference']['mean']:+.2f} [{hm['difference']['low']:+.2f}, {hm['difference']['high']:+.2f}], "
             f"residual {_g(em['max_residual'])}",
@@ -543,17 +617,26 @@ def _closed_rows(closed: dict) -> list[dict]:
     hm3, em3 = fig("3d_mlp_plain")
     unit3 = closed["3d_vn_eq64_physics"]["unit"]
     paired3 = max(e3["max_abs_paired_difference"].values())
+    vn_flat = hp["difference"]["low"] <= 0.0 <= hp["difference"]["high"]
+    mlp_breaks = hm3["difference"]["high"] < 0.0
     rows.append(
         _row(
             "[C] closed loop",
-            "3D: the equivariant agent is flat across the SE(3) ladder",
-            "statistically flat only (disjoint 95% CIs)",
-            f"frame mode exact: residual {_g(e3['max_residual'])}, max paired difference {_g(paired3)}, success "
-            f"{h3['seen']['mean']:.2f} identity / {h3['heldout']['mean']:.2f} other rungs; physics mode: paired "
-            f"final-error differences up to {_length(ep['max_abs_paired_difference']['pos_error'], unit3)}, "
-            f"success {hp['seen']['mean']:.2f} / {hp['heldout']['mean']:.2f}",
-            "beaten" if e3["max_residual"] <= 1e-12 and paired3 == 0 else "not reproduced",
-            f"exact where the env is (frame mode; MuJoCo is equivariant only to rounding); MLP + plain planner "
+            "3D: the equivariant agent is flat across the SE(3) ladder in the simulator's own rotated labs "
+            "(physics mode), where the baseline is not",
+            "statistically flat only (disjoint 95% CIs; abstract)",
+            f"physics mode: success {hp['seen']['mean']:.2f} identity / {hp['heldout']['mean']:.2f} other rungs, gap "
+            f"{hp['difference']['mean']:+.2f} [{hp['difference']['low']:+.2f}, {hp['difference']['high']:+.2f}], "
+            f"paired final-error differences up to {_length(ep['max_abs_paired_difference']['pos_error'], unit3)}; "
+            f"MLP + plain planner gap {hm3['difference']['mean']:+.2f} [{hm3['difference']['low']:+.2f}, "
+            f"{hm3['difference']['high']:+.2f}]",
+            qualitative(
+                vn_flat and mlp_breaks,
+                "reproduced if the VN agent's physics-mode gap interval (held out - identity, paired) holds 0 "
+                "and the MLP's lies below 0",
+            ),
+            f"frame mode (exact by construction of the env): residual {_g(e3['max_residual'])}, max paired "
+            f"difference {_g(paired3)}, success {h3['seen']['mean']:.2f} / {h3['heldout']['mean']:.2f}; MLP "
             f"{hm3['seen']['mean']:.2f} / {hm3['heldout']['mean']:.2f}, residual {_g(em3['max_residual'])}",
             command,
         )
@@ -574,9 +657,9 @@ def _bitter_rows(r2: dict, trained: dict, closed: dict) -> list[dict]:
             "bitter lesson",
             "augmentation, scale and a soft penalty close at most the across-group error, never the "
             "float-floor exactness (open loop, mlp_latent)",
-            "never exact",
+            "never exact (qualitative; abstract)",
             f"{open_text}; VN residual {_g(vn)}",
-            "reproduced" if floor >= 100 * vn else "not reproduced",
+            qualitative(floor >= 100 * vn, "reproduced if the best of them is >= 100x the VN residual (float32)"),
             f"the best of them is {floor / vn:.2g}x the VN residual",
             REPORT_COMMANDS["report2d"],
         )
@@ -598,11 +681,75 @@ def _bitter_rows(r2: dict, trained: dict, closed: dict) -> list[dict]:
             "bitter lesson",
             "... in closed loop: each baseline plugged into the planner (mlp_explicit, plain "
             "planner; success slice / held out)",
-            "task metric at most, never exact",
+            "task metric at most, never exact (qualitative; abstract)",
             "; ".join(parts) + f"; VN {hv['seen']['mean']:.2f} / {hv['heldout']['mean']:.2f}, residual "
             f"{_g(vn_closed['exactness']['max_residual'])}",
-            "reproduced" if worst >= 1e6 * max(vn_closed["exactness"]["max_residual"], 1e-16) else "not reproduced",
+            qualitative(
+                worst >= 1e6 * max(vn_closed["exactness"]["max_residual"], 1e-16),
+                "reproduced if every baseline's closed-loop residual is >= 1e6x the VN agent's (float64)",
+            ),
             "closed-loop residuals O(1e-2..1) against the VN agent's float floor",
+            "python -m agents paper --claims bitter_lesson",
+        )
+    )
+    return rows + _canonical_rows(s, closed)
+
+
+def _canonical_rows(s: dict, closed: dict) -> list[dict]:
+    """Canonicalisation, the alternative the paper does not test: [ours] claims that can fail."""
+    canon, vn = s["mlp_explicit+canonical"], s["vn_explicit"]
+    frame32 = {m: max(s[m]["rollout_residual_in_frame_float32"].values()) for m in ("vn_latent", "mlp_latent")}
+    exact = canon["delta_eq_float32"] <= 10 * max(vn["delta_eq_float32"], 1e-7) and canon["delta_eq_float64"] <= 1e-12
+    rows = [
+        _row(
+            "bitter lesson",
+            "[ours] canonicalisation (not tested in the paper): the plain MLP run in each state's own frame (the "
+            "block's pose), trained on canonicalised data, is as exact and as flat as the VN model (open loop, "
+            "mlp_explicit)",
+            "not in the paper",
+            f"canonical MLP: residual {_g(canon['delta_eq_float32'])} fp32 / {_g(canon['delta_eq_float64'])} fp64, "
+            f"OOD x{_g(canon['ood_factor_median'])}, max/min {canon['flatness_max_over_min']:.7f}, seen relMSE "
+            f"{_g(canon['seen_relmse_median'])}; VN explicit: {_g(vn['delta_eq_float32'])} / "
+            f"{_g(vn['delta_eq_float64'])}, seen relMSE {_g(vn['seen_relmse_median'])}; rollouts in the first "
+            f"observation's frame, H <= 16, fp32: mlp_latent {_g(frame32['mlp_latent'])}, vn_latent "
+            f"{_g(frame32['vn_latent'])}",
+            ours(
+                exact and canon["flatness_max_over_min"] <= 1.0001,
+                "holds if its residual is <= 10x the VN model's in float32 and <= 1e-12 in float64, and max/min "
+                "<= 1.0001",
+            ),
+            "a frame read off the observation makes any function exact; here the block's pose defines one in "
+            "every state (frame_conditioning: its direction has norm 1), so nothing breaks it. An in-frame residual "
+            "therefore measures the frame, not the model",
+            REPORT_COMMANDS["report2d"],
+        )
+    ]
+    agent, model = closed["mlp_canonical_agent"], closed["mlp_canonical"]
+    model_only = closed["mlp_canonical_plain"]
+    text = []
+    for label, run in (("plain MLP, canonical agent", agent), ("canonical MLP, canonical agent", model),
+                       ("canonical MLP, plain planner alone", model_only)):  # fmt: skip
+        h, e = run["headline"], run["exactness"]
+        text.append(
+            f"{label}: {h['seen']['mean']:.2f} / {h['heldout']['mean']:.2f}, residual {_g(e['max_residual'])}, "
+            f"max paired difference {_g(max(e['max_abs_paired_difference'].values()))}"
+        )
+    hv = closed["vn_eq64"]["headline"]
+    both = [agent, model]
+    closes = all(
+        r["exactness"]["max_residual"] <= 1e-12 and max(r["exactness"]["max_abs_paired_difference"].values()) == 0
+        for r in both
+    )
+    rows.append(
+        _row(
+            "bitter lesson",
+            "[ours] ... in closed loop: the whole agent (plain planner and MLP) run in each observation's frame "
+            "(planner:<ckpt>,canonical=true, float64) is exact at every orientation",
+            "not in the paper",
+            "; ".join(text) + f"; VN {hv['seen']['mean']:.2f} / {hv['heldout']['mean']:.2f}",
+            ours(closes, "holds if both canonical agents' float64 residual is <= 1e-12 and every paired difference 0"),
+            "the planner's noise and clipping live in the frame too; a canonical model under the plain planner alone "
+            "is not exact (the planner sees the orientation), like the VN model under the plain planner",
             "python -m agents paper --claims bitter_lesson",
         )
     )
@@ -614,81 +761,84 @@ def _hstep_rows(r2: dict, r3: dict, out: Path) -> list[dict]:
     for dim, r, published in (("2D", r2, PUBLISHED["hstep_2d"]), ("3D", r3, PUBLISHED["hstep_3d"])):
         s = r["summary"]
         seeds = len(r["runs"]["vn_latent"])
-        frame32 = {m: max(s[m]["rollout_residual_in_frame_float32"].values()) for m in ("vn_latent", "vn_explicit")}
-        frame64 = {m: max(s[m]["rollout_residual_in_frame_float64"].values()) for m in ("vn_latent", "vn_explicit")}
-        plain32 = {m: max(s[m]["rollout_residual_float32"].values()) for m in ("vn_latent", "vn_explicit")}
-        ratio = {
-            m: s[m]["rollout_relmse_ratio_float32"] for m in ("vn_latent", "vn_explicit", "mlp_latent", "mlp_explicit")
-        }
-        vn_ratio = max(max(abs(v - 1) for v in ratio[m].values()) for m in ("vn_latent", "vn_explicit"))
+        vn, mlp = ("vn_latent", "vn_explicit"), ("mlp_latent", "mlp_explicit")
+        frame32 = {m: max(s[m]["rollout_residual_in_frame_float32"].values()) for m in (*vn, *mlp)}
+        own32 = {m: max(s[m]["rollout_residual_float32"].values()) for m in vn}
+        own64 = {m: max(s[m]["rollout_residual_float64"].values()) for m in vn}
+        ratio = {m: s[m]["rollout_relmse_ratio_float32"] for m in (*vn, *mlp)}
+        vn_ratio = max(max(abs(v - 1) for v in ratio[m].values()) for m in vn)
         command = REPORT_COMMANDS[f"report{dim.lower()}"]
         rows.append(
             _row(
                 "H-step",
                 f"{dim}: the VN rollout's relMSE is flat across the orbit at every H in 1..16",
-                "x1.00",
+                "x1.00 (qualitative; abstract)",
                 f"held-out / seen H-step relMSE within 1 +- {_g(vn_ratio)}; MLP at H = 16: latent "
                 f"x{_g(ratio['mlp_latent']['16'])}, explicit x{_g(ratio['mlp_explicit']['16'])}",
-                "reproduced" if vn_ratio < 1e-4 else "not reproduced",
+                qualitative(vn_ratio < 1e-4, "reproduced if the VN ratio is within 1 +- 1e-4 at every H"),
                 f"medians over {seeds} seeds",
                 command,
             )
         )
-        worst = max(frame32.values())
+        worst = max(own32.values())
+        model = max(own32, key=own32.get)
+        seed, h = _worst_cell(r, model, "float32", "residual")
+        floor = _ulp_floor(out / f"report{dim.lower()}", seed, model, int(h), "float32")
         rows.append(
             _row(
                 "H-step",
-                f"{dim}: VN float32 H-step residual <= 2e-7 at every H <= 16, every seed",
-                f"<= {_g(published)}",
-                "in frame: "
-                + ", ".join(f"{m} {_g(v)}" for m, v in frame32.items())
-                + "; plain rollouts: "
-                + ", ".join(f"{m} {_g(v)}" for m, v in plain32.items()),
-                _at_most(worst, published) if worst <= 2e-7 else "not reproduced",
-                f"max over {seeds} seeds x H; rollouts computed in each observation's frame "
-                "(agents.evaluate.frame_rollout: the same function)",
+                f"{dim}: VN float32 H-step residual of the models' own rollouts (what the planner uses) at every "
+                "H <= 16, every seed",
+                published,
+                ", ".join(f"{m} {_g(v)}" for m, v in own32.items()),
+                bound(worst, published.value, published.quoted),  # type: ignore[arg-type]
+                f"max over {seeds} seeds x H. The cause is the learned dynamics' conditioning, not the arithmetic: "
+                f"the same float32 rollouts at the identity with every input moved by one ulp differ by "
+                f"{_g(floor)} ({model}, seed {seed}, H = {h}), so no float32 evaluation of this model can do much "
+                f"better. Run in each observation's frame (canonicalisation) the VN rollouts reach "
+                + ", ".join(f"{m} {_g(frame32[m])}" for m in vn)
+                + " — and the plain MLPs "
+                + ", ".join(f"{m} {_g(frame32[m])}" for m in mlp)
+                + ": the in-frame figure measures the frame, not the model",
                 command,
             )
         )
-        worst64 = max(frame64.values())
-        over = [m for m, v in frame64.items() if v > 1e-13]
-        reason = "in frame, max over seeds x H"
-        for m in over:  # where it crosses, and the floor the model's own conditioning sets there
-            per_h = s[m]["rollout_residual_in_frame_float64"]
-            below = [int(h) for h, v in per_h.items() if v <= 1e-13]
-            h = min(int(h) for h, v in per_h.items() if v > 1e-13)
-            seed = max(r["runs"][m], key=lambda run: run["rollout"]["float64"][str(h)]["residual_in_frame"])["seed"]
-            floor = _ulp_floor(out / f"report{dim.lower()}", seed, m, h)
-            reason += (
-                f"; {m} stays <= 1e-13 up to H = {max(below) if below else 0}. At H = {h} (seed {seed}) the same "
-                f"rollouts at the identity with every input moved by one ulp differ by {_g(floor)}: the float64 input "
-                f"g.s cannot be exact, and the learned dynamics amplify its rounding like any input error (plain "
-                f"float64 rollouts: {_g(max(s[m]['rollout_residual_float64'].values()))})"
-            )
+        worst64 = max(own64.values())
         rows.append(
             _row(
                 "H-step",
-                f"{dim}: ... and float64 <= 1e-13",
-                "<= 1e-13",
-                ", ".join(f"{m} {_g(v)}" for m, v in frame64.items()),
-                "reproduced" if worst64 <= 1e-13 else "not reproduced",
-                reason,
+                f"{dim}: [ours] ... and in float64 <= 1e-13 (issue 14's target, not a published figure)",
+                "not in the paper",
+                ", ".join(f"{m} {_g(v)}" for m, v in own64.items()),
+                ours(worst64 <= 1e-13, "holds if the own float64 rollouts' residual is <= 1e-13 at every H and seed"),
+                "max over seeds x H of the models' own float64 rollouts; in frame: "
+                + ", ".join(f"{m} {_g(max(s[m]['rollout_residual_in_frame_float64'].values()))}" for m in vn),
                 command,
             )
         )
     return rows
 
 
-def _ulp_floor(folder: Path, seed: int, name: str, horizon: int) -> float:
-    """``agents.evaluate.ulp_sensitivity`` of a report's float64 model on the report's own H-step windows."""
+def _worst_cell(report: dict, model: str, dtype: str, key: str) -> tuple[int, str]:
+    """(seed, horizon) of a report's largest ``key`` rollout figure for ``model`` in ``dtype``."""
+    cells = [(run["rollout"][dtype][h][key], run["seed"], h) for run in report["runs"][model]
+             for h in run["rollout"][dtype]]  # fmt: skip
+    _, seed, h = max(cells)
+    return seed, h
+
+
+def _ulp_floor(folder: Path, seed: int, name: str, horizon: int, dtype: str = "float64") -> float:
+    """``agents.evaluate.ulp_sensitivity`` of a report's model in ``dtype`` on the report's own H-step windows."""
+    import torch
+
     from agents.data import load_dataset
-    from agents.evaluate import _window_arrays, ulp_sensitivity
+    from agents.evaluate import ulp_sensitivity, window_arrays
     from agents.report import TEST_FRACTION
     from agents.train import load_checkpoint
 
     _, test = load_dataset(folder / f"seed{seed}" / "data.npz").split_episodes(TEST_FRACTION, seed)
-    model = load_checkpoint(folder / f"seed{seed}" / f"{name}.pt")[0].double()
-    _, obs, actions, _ = _window_arrays(test, horizon)  # the windows the report's residuals used
+    model = load_checkpoint(folder / f"seed{seed}" / f"{name}.pt")[0].to(getattr(torch, dtype))
+    _, obs, actions, _ = window_arrays(test, horizon)  # the windows the report's residuals used
     return ulp_sensitivity(model, obs, actions)
 
 
@@ -742,10 +892,13 @@ def plot_hstep(r2: dict, r3: dict | None, path: Path) -> None:
 
 
 def format_table(rows: list[dict], markdown: bool) -> str:
+    """The claims table: markdown (paper.md, the README block) or plain text (the terminal)."""
     if markdown:
-        lines = ["| claim | published | ours | verdict | why |", "|---|---|---|---|---|"]
+        lines = ["| claim | published (source; definition) | ours | verdict | rule, stated before computing | why |",
+                 "|---|---|---|---|---|---|"]  # fmt: skip
         for r in rows:
-            cells = (f"{r['group']}: {r['claim']}", r["published"], r["ours"], f"**{r['verdict']}**", r["reason"])
+            cells = (f"{r['group']}: {r['claim']}", r["published"], r["ours"], f"**{r['verdict']}**", r["band"],
+                     r["reason"])  # fmt: skip
             lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
         return "\n".join(lines)
     lines = []
@@ -754,6 +907,7 @@ def format_table(rows: list[dict], markdown: bool) -> str:
             f"[{r['verdict'].upper()}] {r['group']}: {r['claim']}",
             f"    published: {r['published']}",
             f"    ours:      {r['ours']}",
+            f"    rule:      {r['band']}",
             f"    why:       {r['reason']}",
             f"    command:   {r['command']}",
         ]
@@ -837,7 +991,7 @@ def run_paper(config: PaperConfig, log=None) -> dict[str, Any]:
         "seconds_this_run_per_part": this_run,
         "parts_seconds": recorded,
         "parts_minutes_total": sum(recorded.values()) / 60,
-        "published": PUBLISHED,
+        "published": {key: asdict(figure) for key, figure in PUBLISHED.items()},
     }
     write_json(out / "paper.json", paper)
     with atomic_path(out / "paper.md") as tmp:

@@ -4,6 +4,7 @@ table to paper.json, paper.md and the README block, and a second run reuses ever
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -13,7 +14,7 @@ import agents.report as report
 from agents.__main__ import main
 from agents.config import PAPER_BEGIN, PAPER_END, PaperConfig
 
-VERDICTS = {"reproduced", "beaten", "not reproduced"}
+VERDICT = re.compile(r"^(reproduced|holds|fails|not reproduced|(better|differs|not reproduced) \(x[0-9.e+-]+\))$")
 
 
 def test_bad_input_is_one_clear_error_and_writes_nothing(tmp_path, capsys):
@@ -44,17 +45,21 @@ def test_a_tiny_run_writes_the_table_and_a_second_run_reuses_every_part(tmp_path
     first = paper.run_paper(config, log=lambda _: None)
 
     groups = [r["group"] for r in first["claims"]]  # the table's order, whatever the order asked
-    assert groups == ["[A] optimiser"] * 4 + ["bitter lesson"] * 2
+    assert groups == ["[A] optimiser"] * 5 + ["bitter lesson"] * 4
     for row in first["claims"]:
         assert row["published"] and row["ours"] and row["reason"] and row["command"].startswith("python -m agents")
-        assert row["verdict"] in VERDICTS
-    extrinsic = [r for r in first["claims"] if r["claim"].startswith("extrinsic")]
-    assert [r["verdict"] for r in extrinsic] == ["reproduced", "reproduced"]  # drifts even after one epoch
+        assert VERDICT.match(row["verdict"]) and row["band"], row
+    # the extrinsic control's drift is compared with the published figure by a stated factor: far from it, it
+    # differs (each rule's outcomes on synthetic inputs: tests/test_verdicts.py)
+    magnitudes = [r for r in first["claims"] if r["claim"].startswith("... how far it drifts")]
+    assert len(magnitudes) == 2 and all("reproduced within 3x" in r["band"] for r in magnitudes)
+    canonical = [r for r in first["claims"] if "[ours]" in r["claim"]]
+    assert len(canonical) == 2 and all(r["verdict"] in ("holds", "fails") for r in canonical)
     saved = json.loads((tmp_path / "paper" / "paper.json").read_text())
     assert saved["claims"] == first["claims"] and set(saved["parts_seconds"]) == {"report2d", "train", "closed"}
     text = readme.read_text()
     assert text.startswith("# title\n\nbefore\n" + PAPER_BEGIN) and text.endswith(PAPER_END + "\nafter\n")
-    assert "old table" not in text and "| claim | published | ours | verdict | why |" in text
+    assert "old table" not in text and "| claim | published (source; definition) | ours | verdict |" in text
     assert (tmp_path / "paper" / "paper.md").read_text().count("\n| ") == len(first["claims"])  # rows after the header
 
     files = {p: p.stat().st_mtime_ns for p in (tmp_path / "paper").rglob("*") if p.is_file()}
