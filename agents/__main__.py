@@ -142,9 +142,11 @@ def _evaluate(config: EvaluateConfig) -> None:
         _, test = data.split_episodes(meta.get("test_fraction", 0.2), meta.get("split_seed", 0))
         result = evaluate_model(model, test, bins=bins_of(test, data.symmetry()))
         results.append({"checkpoint": str(path), **result})
-        print(f"{model.name:14s} {result['parameter_count']:8,d} params  seen relMSE {result['seen_relmse']:.4f}  "
+        print(f"{model.label:22s} {result['parameter_count']:8,d} params  seen relMSE {result['seen_relmse']:.4f}  "
               f"OOD x{result['ood_factor']:.2f}  max/min {result['flatness_max_over_min']:.5g}  "
               f"dEq fp32 {result['delta_eq']['float32']:.1e} fp64 {result['delta_eq']['float64']:.1e}")  # fmt: skip
+    frame = results[-1]["frame"]  # the held-out data's, the same for every model of this dataset
+    print("the observation's frame (canonicalisation): " + ", ".join(f"{k} {v:.6g}" for k, v in frame.items()))
     if config.out is not None:
         print(f"wrote {write_json(config.out, results)}")
 

@@ -108,17 +108,28 @@ def local_frame(obs: torch.Tensor, layout: Any) -> _LocalFrame:
     return _LocalFrame(obs, layout)
 
 
-def frame_conditioning(obs: np.ndarray, layout: Any) -> dict[str, float]:
-    """How well the observation defines its frame, over a batch: the smallest norm of the vector(s) the frame
-    is built from (1 for a unit direction; a frame from a vector near 0 is ill-defined and jumps), and in 3D
-    the smallest sine of the angle between the two axes."""
+def frame_conditioning(obs: np.ndarray, layout: Any, next_obs: np.ndarray | None = None) -> dict[str, float]:
+    """Where canonicalisation could fail, measured over a batch: ``min_norm``, the smallest norm of the vector(s)
+    the frame is built from (1 for a unit direction; a frame from a vector near 0 is ill-defined and jumps); in
+    3D ``min_sine``, the smallest sine between the two axes; with ``next_obs``, ``max_turn_rad``, the largest
+    angle the frame turns in one step (a discontinuous frame would jump by up to pi)."""
     obs = np.asarray(obs, dtype=np.float64)
     if "block_dir" in layout:
-        return {"min_norm": float(np.linalg.norm(obs[:, layout["block_dir"].slice], axis=-1).min())}
-    x, y = obs[:, layout["block_x"].slice], obs[:, layout["block_y"].slice]
-    nx, ny = np.linalg.norm(x, axis=-1), np.linalg.norm(y, axis=-1)
-    sine = np.linalg.norm(np.cross(x, y), axis=-1) / (nx * ny)
-    return {"min_norm": float(min(nx.min(), ny.min())), "min_sine": float(sine.min())}
+        out = {"min_norm": float(np.linalg.norm(obs[:, layout["block_dir"].slice], axis=-1).min())}
+    else:
+        x, y = obs[:, layout["block_x"].slice], obs[:, layout["block_y"].slice]
+        nx, ny = np.linalg.norm(x, axis=-1), np.linalg.norm(y, axis=-1)
+        sine = np.linalg.norm(np.cross(x, y), axis=-1) / (nx * ny)
+        out = {"min_norm": float(min(nx.min(), ny.min())), "min_sine": float(sine.min())}
+    if next_obs is not None:
+        before = observation_frame(torch.from_numpy(obs), layout)
+        after = observation_frame(torch.from_numpy(np.asarray(next_obs, dtype=np.float64)), layout)
+        relative = before.transpose(-1, -2) @ after  # the turn from one frame to the next, (B, d, d)
+        trace = torch.diagonal(relative, dim1=-2, dim2=-1).sum(-1)
+        d = relative.shape[-1]  # rotation angle from the trace: 2D tr = 2 cos, 3D tr = 1 + 2 cos
+        cosine = (trace / 2) if d == 2 else (trace - 1) / 2
+        out["max_turn_rad"] = float(torch.arccos(cosine.clamp(-1.0, 1.0)).max())
+    return out
 
 
 class CanonicalAgent:

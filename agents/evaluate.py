@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.canonical import observation_frames
+from agents.canonical import frame_conditioning, observation_frames
 from agents.data import Transitions, angle_of
 from agents.world_models import WorldModel
 from eqenvs.groups import GroupElement
@@ -295,6 +295,7 @@ def evaluate_model(model: WorldModel, test: Transitions, seed: int = 0, bins: li
         "per_component_seen": seen["per_component"],
         **({"per_field_seen": seen["per_field"]} if "per_field" in seen else {}),
         "delta_eq": delta_eq(model, test, seed),
+        "frame": frame_conditioning(test.obs, symmetry.obs_layout, test.next_obs),  # what canonicalisation needs
         "rollout": {
             "float32": _rollout_metrics(model32, test, elements, bins),  # the relMSE OOD factor: float32 only
             "float64": _rollout_metrics(model64, test, elements),

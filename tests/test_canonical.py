@@ -105,6 +105,11 @@ def test_frames_are_equivariant_and_well_defined_on_every_state():
                      strict=True):  # fmt: skip
         assert np.allclose((g @ f).matrix, fg.matrix, atol=1e-12)
     assert abs(frame_conditioning(obs, symmetry.obs_layout)["min_norm"] - 1.0) < 1e-12
+    turns = frame_conditioning(obs[4:-1], symmetry.obs_layout, obs[5:])["max_turn_rad"]  # consecutive steps
+    assert 0 <= turns < 0.5  # continuous along a trajectory: it turns with the block, never jumps
+    flipped = obs[5:].copy()
+    flipped[:, symmetry.obs_layout["block_dir"].slice] *= -1  # a frame that jumped by pi would show
+    assert frame_conditioning(obs[4:-1], symmetry.obs_layout, flipped)["max_turn_rad"] > 3.0
     obs3 = observations("EqPushT3D-v1")
     measured = frame_conditioning(obs3, gym.make("EqPushT3D-v1").unwrapped.symmetry.obs_layout)
     assert measured["min_sine"] > 0.99  # the block's two axes stay orthogonal: the 3D frame is defined too

@@ -154,8 +154,13 @@ class WorldModel(nn.Module, abc.ABC):
         excluded = 0 if readout is None else sum(p.numel() for p in readout.parameters() if p.requires_grad)
         return sum(p.numel() for p in self.parameters() if p.requires_grad) - excluded
 
+    @property
+    def label(self) -> str:
+        """The model's name with its variant (``mlp_explicit+canonical``), for tables."""
+        return self.name + ("+canonical" if getattr(self, "canonical", False) else "")
+
     def extra_repr(self) -> str:
-        return f"{self.name}: {self.parameter_count:,} parameters, {'equivariant' if self.equivariant else 'plain'}"
+        return f"{self.label}: {self.parameter_count:,} parameters, {'equivariant' if self.equivariant else 'plain'}"
 
 
 def centred(obs: torch.Tensor, symmetry: Symmetry, reference: str = "block_pos") -> torch.Tensor:
