@@ -416,7 +416,10 @@ class PaperConfig(Workers):
             raise ValueError(f"claims: unknown claim {unknown[0]!r}; expected some of {', '.join(PAPER_CLAIMS)}")
         check_output_folder(self.out, "out")
         if self.readme:
-            text = existing_file(self.readme, "readme", "a markdown file").read_text()
+            try:
+                text = existing_file(self.readme, "readme", "a markdown file").read_text()
+            except UnicodeDecodeError:
+                raise ValueError(f"readme: {self.readme} is not UTF-8 text (expected a markdown file)") from None
             if (
                 text.count(PAPER_BEGIN) != 1
                 or text.count(PAPER_END) != 1

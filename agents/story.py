@@ -29,10 +29,14 @@ __all__ = ["StoryConfig", "run_story"]  # StoryConfig lives in agents.config (th
 
 def run_story(config: StoryConfig, log=print, progress: bool = True) -> dict[str, Any]:
     from agents.benchmark import BenchConfig, format_summary, run_benchmark
+    from agents.benchmark.orientations import parse_orientations
     from agents.data import collect, save_dataset
     from agents.train import TrainConfig, save_checkpoint, train
 
     out = Path(config.out)
+    # the benchmarks' orientations are checked before anything is collected, trained or written
+    parse_orientations(BenchConfig(env="EqPushT-v1", task="push", orientations=config.orientations, seed=config.seed,
+                                   out=str(out)))  # fmt: skip
     started = time.perf_counter()
     data = collect("EqPushT-v1", episodes=config.episodes, seed=config.seed, progress=progress)
     save_dataset(data, out / "data.npz")

@@ -308,6 +308,15 @@ def test_more_bad_inputs_found_by_trying_them(tmp_path):
         infinite[0] = np.inf
         with pytest.raises(ValueError, match=re.escape(f"action: must be finite, got {infinite.tolist()}")):
             stepped.step(infinite)
+    from agents.config import PaperConfig, StoryConfig
+    from agents.story import run_story
+
+    with pytest.raises(ValueError, match="orientations: 'nope' is neither an angle nor a split"):
+        run_story(StoryConfig(orientations="0deg,nope", out=str(tmp_path / "story")), log=lambda _: None)
+    assert not (tmp_path / "story").exists()  # refused before collecting or training (was after 20 s, data written)
+    (tmp_path / "binary.md").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match=r"readme: .* is not UTF-8 text"):  # was "utf-8"
+        PaperConfig(readme=str(tmp_path / "binary.md"))
     with warnings.catch_warnings():  # 450deg is a string with its unit: no "degrees typed as radians?" warning
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"orientations: \['90deg'\] given more than once"):
