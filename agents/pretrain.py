@@ -91,8 +91,8 @@ def _readme(records: list[dict[str, Any]], config: PretrainConfig, kept: dict[st
         "# Reference world models",
         "",
         "Small trained checkpoints of the reference world models, so that `eqbench --agent planner:<name>` works",
-        "on a fresh clone (e.g. `eqbench --agent planner:vn_explicit-push2d,dtype=float64`). Each was trained on",
-        "400 scripted `push` episodes collected on the training slice (20% of them held out), as seed 0 of",
+        "on a fresh clone (e.g. `eqbench --task push --agent planner:vn_explicit-push2d,dtype=float64`). Each was",
+        "trained on 400 scripted `push` episodes collected on the training slice (20% of them held out), as seed 0 of",
         "`python -m agents report --preset full`. Rebuild them all, bit for bit on the same machine and torch,",
         f"with `python -m agents pretrain --seed {config.seed}` (`make pretrained`). "
         "`mlp_explicit_canonical-push2d` is the explicit MLP",
