@@ -116,7 +116,8 @@ def test_the_scripted_pusher_refuses_what_it_cannot_read_and_drives_absolute_act
 def policies(tmp_path):
     (tmp_path / "pol.py").write_text(
         "import numpy as np\n\n\ndef divide(obs):\n    return obs[:2] * (1 // 0)\n\n\n"
-        "def singular(obs):\n    return np.linalg.inv(np.zeros((2, 2)))[0]\n"
+        "def singular(obs):\n    return np.linalg.inv(np.zeros((2, 2)))[0]\n\n\n"
+        "def wide(obs):\n    return np.zeros(3)\n"
     )
     return tmp_path / "pol.py"
 
@@ -141,6 +142,14 @@ def test_an_exception_in_a_users_agent_is_one_line_with_its_file_and_line(tmp_pa
     assert not (tmp_path / "runs").exists()  # the failed run leaves no empty folder behind
     out.mkdir(parents=True)  # a folder that existed before the run stays
     assert bench.main(argv) == 2 and out.is_dir()
+
+
+def test_an_action_the_env_refuses_is_the_agents_fault(tmp_path, capsys, policies):
+    argv = ["--agent", f"callable:{policies}:wide", "--task", "push", "--orientations", "0deg,90deg", "--tasks", "1",
+            "--max-steps", "3", "--videos", "0", "--out", str(tmp_path / "b")]  # fmt: skip
+    assert bench.main(argv) == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == "error: agent: gave an action the env refuses at step 0 (action: expected shape (2,), got (3,))"
 
 
 def test_damaged_datasets_and_checkpoints_are_one_line(tmp_path, capsys):

@@ -78,7 +78,10 @@ def _lockstep(agent: Any, envs: list[gym.Env], seed: int, record: bool) -> list[
         for i, env in enumerate(envs):
             if done[i]:
                 continue
-            obs[i], reward, terminated, truncated, info[i] = env.step(actions[i])
+            try:
+                obs[i], reward, terminated, truncated, info[i] = env.step(actions[i])
+            except ValueError as err:  # the env validates an action before any state changes: the agent's fault
+                raise ValueError(f"agent: gave an action the env refuses at step {steps[i]} ({err})") from None
             traces[i].append(obs[i])
             rewards[i] += reward
             steps[i] += 1
