@@ -27,19 +27,17 @@ from typing import Any
 
 import numpy as np
 
-from eqenvs.groups import SE2, rotation_2d
-from eqenvs.pusht import (
+from eqenvs.groups import SE2, rotation_2d, wrap_angle
+from eqenvs.pusht import DELTA_SCALE_PX, TASKS
+from eqenvs.pusht_sim import (
     ARENA_CENTRE,
     ARENA_SQUARE,
     ARENA_UNIT_PX,
-    DELTA_SCALE_PX,
     PUSHER_RADIUS,
     T_CENTRE_OF_MASS,
     T_OUTLINE,
-    TASKS,
-    _centred,
-    _Sim,
-    _wrap_angle,
+    PushTSim,
+    centred,
 )
 from eqenvs.symmetry import Layout
 
@@ -111,8 +109,8 @@ class ContactPlanner:
         self.layout, self.action_type, self.canonical = obs_layout, action_type, bool(canonical)
         self.distances, self.time_weight = tuple(float(d) for d in distances), float(time_weight)
         self.tilts = tuple(rotation_2d(math.radians(t)) for t in tilts_deg)
-        self.sim = _Sim(_centred(SE2.identity()))
-        self.sim._setup()
+        self.sim = PushTSim(centred(SE2.identity()))
+        self.sim.build()
         self.contacts = _contacts()
         self.reset()
 
@@ -206,7 +204,7 @@ class ContactPlanner:
         from shapely.geometry import Point
 
         goal_keys = _place(_KEYPOINTS, goal)
-        self.sim._setup()  # a fresh pymunk space: no contact cache from earlier decisions, so a decision depends
+        self.sim.build()  # a fresh pymunk space: no contact cache from earlier decisions, so a decision depends
         # on its inputs alone (the same at every orientation, and the same for the same seed)
         graph = _Graph(pusher, block)
         rotation = rotation_2d(block[2])
@@ -241,7 +239,7 @@ class ContactPlanner:
         if plan["steps"] >= 60:
             return True
         pushing = plan["index"] == len(plan["waypoints"]) - 1
-        turned = abs(_wrap_angle(float(block[2] - plan["block"][2])))
+        turned = abs(wrap_angle(float(block[2] - plan["block"][2])))
         moved = math.hypot(*(block[:2] - plan["block"][:2])) > 3.0 or turned > 0.05
         return moved and not pushing
 

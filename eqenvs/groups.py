@@ -18,7 +18,8 @@ argument); JSON text of a nested list is read as a matrix.
 An angle (``parse_angle``) is a number in radians, or a string with an explicit unit: ``"90deg"``,
 ``"90 deg"``, ``"90°"``, ``"-30deg"``, ``"1.5708rad"``. A bare number larger than 2 pi in magnitude is
 almost certainly degrees typed as radians: it is accepted, with a ``UserWarning``. ``format_angle`` writes
-an angle back as degrees in [0, 360), e.g. ``"210deg"``, a form ``parse_angle`` reads.
+an angle back as degrees in [0, 360), e.g. ``"210deg"``, a form ``parse_angle`` reads. ``wrap_angle`` maps
+an angle (a heading difference, say) into [-pi, pi).
 
 Nested lists and angle strings are accepted, so environment kwargs stay JSON-able. Faults (NaN/inf, wrong
 shape, a matrix that is not orthogonal to 1e-6, det = -1, a string without a unit, an unknown type, a
@@ -57,6 +58,7 @@ __all__ = [
     "get_group",
     "parse_angle",
     "rotation_2d",
+    "wrap_angle",
 ]
 
 ORTHOGONALITY_TOL = 1e-6
@@ -143,6 +145,11 @@ def format_angle(x: Any) -> str:
             raise ValueError(f"x: angle is {radians}, must be finite")
     text = f"{math.degrees(radians) % 360.0:g}"
     return "0deg" if text in ("360", "-0") else f"{text}deg"
+
+
+def wrap_angle(angle: float) -> float:
+    """``angle`` (radians) wrapped into [-pi, pi): the signed turn of the same rotation, e.g. a heading error."""
+    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 def _cos_sin(angle: float) -> tuple[float, float]:

@@ -1,13 +1,13 @@
 """EqPushT-v1: 2D T-block pushing on gym-pusht's real pymunk physics, seen from any orientation g in SE(2).
 
 The simulator is gym-pusht's own ``PushTEnv`` scene (its pymunk space, walls, pusher, T block, PD
-controller constants and coverage), wrapped so that an orientation ``g`` transforms the whole task.
+controller constants and coverage), wrapped so that an orientation ``g`` transforms the whole task
+(``eqenvs.pusht_sim``, which the contact planner shares).
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -15,10 +15,21 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # gym_pusht imports pygame, which greets on stdout
-from gym_pusht.envs.pusht import PushTEnv, pymunk_to_shapely
-
-from eqenvs.groups import SE2, GroupElement
+from eqenvs.groups import SE2, GroupElement, wrap_angle
+from eqenvs.pusht_sim import (
+    ARENA_CENTRE,
+    ARENA_SQUARE,
+    ARENA_UNIT_PX,
+    CONTROL_DT,
+    PUSHER_RADIUS,
+    T_CENTRE_OF_MASS,
+    T_REACH_PX,
+    WALL_CORNERS,
+    WALL_RADIUS,
+    PushTSim,
+    centred,
+    t_polygon,
+)
 from eqenvs.render import Canvas, check_frame_size
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
 from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry
@@ -26,27 +37,11 @@ from eqenvs.tasks import CoverageTask, Measurement, PoseTask, Task, select_task
 
 __all__ = ["ARENA_CENTRE", "ARENA_UNIT_PX", "DELTA_SCALE_PX", "TASKS", "EqPushTEnv", "PushTScene"]
 
-# --------------------------------------------------------------------------- geometry (px, y down)
-ARENA_CENTRE = np.array([255.5, 255.5])
-"""Centre of gym-pusht's wall square [5, 506]^2: orientations rotate the task about this point."""
-ARENA_UNIT_PX = 256.0
-"""Observation positions are ``(p - ARENA_CENTRE) / ARENA_UNIT_PX``: the walls sit at about +-0.98."""
-ARENA_SQUARE = ((0.0, 0.0), (512.0, 512.0))
-"""Commanded pusher targets are projected onto this square (gym-pusht's action box), in the scene frame."""
-WALL_CORNERS = np.array([(5.0, 5.0), (506.0, 5.0), (506.0, 506.0), (5.0, 506.0)])
-WALL_RADIUS = 2.0
-PUSHER_RADIUS = 15.0
-CONTROL_DT = 0.1
-"""Seconds per env step: gym-pusht runs 10 pymunk substeps of 0.01 s per action."""
+# ------------------------------------------------- actions and observations (the scene's geometry: pusht_sim)
 DELTA_SCALE_PX = 40.0
 """A delta action of norm 1 moves the pusher's target 40 px from the pusher's current position."""
 VELOCITY_UNIT = CONTROL_DT / ARENA_UNIT_PX
 """Observed pusher velocity = px/s * VELOCITY_UNIT: arena units travelled per control step."""
-# T outline in the block's body frame (gym-pusht's two boxes: bar 120x30 on top of a 30x90 stem)
-T_OUTLINE = np.array([(-60, 0), (60, 0), (60, 30), (15, 30), (15, 120), (-15, 120), (-15, 30), (-60, 30)], float)
-T_CENTRE_OF_MASS = np.array([0.0, 45.0])
-T_REACH_PX = math.hypot(15.0, 120.0)
-"""Largest distance from the block's body origin to any point of the T (the stem's far corners)."""
 
 # Radial bounds of every reachable state (see ``PushTScene`` docstring, "Observation Space"):
 # pusher targets stay in the 512 px square and the PD loop's position impulse response is positive, so
@@ -113,64 +108,6 @@ COLORS = {
 VIEW_HALF_EXTENT_PX = 372.0  # the rotated wall square reaches 250.5 * sqrt(2) + 2 = 356.3 px from the centre
 
 
-def _wrap_angle(a: float) -> float:
-    return (a + math.pi) % (2 * math.pi) - math.pi
-
-
-def _centred(g: GroupElement) -> GroupElement:
-    """g acting on scene px coordinates: ``p -> c + R (p - c) + t``, exact at the identity."""
-    shift = SE2(np.eye(2), ARENA_CENTRE)
-    return shift @ SE2.parse(g) @ shift.inverse()
-
-
-class _Sim(PushTEnv):
-    """gym-pusht's PushTEnv scene, placed in the world by ``placement`` (scene px -> world px).
-
-    Only the scene construction is replaced (walls, pusher, block and goal are put where ``placement``
-    says, with gym-pusht's own builders); the pymunk space, body constants and coverage are PushTEnv's.
-    No collision handler is installed: PushTEnv's ``n_contacts`` is wrong, and a handler stops pickling.
-    Coverage iterates the block's shapes in a fixed order: PushTEnv iterates ``body.shapes``, a set whose
-    order varies between instances, so its coverage can differ in the last bit from one instance to the next.
-    """
-
-    def __init__(self, placement: GroupElement):
-        super().__init__(obs_type="state", render_mode="rgb_array")
-        self.placement = placement  # px frame element
-        self.goal_pose = np.zeros(3)
-
-    def _setup(self) -> None:
-        import pymunk
-
-        h, phi = self.placement, math.atan2(self.placement.rotation[1, 0], self.placement.rotation[0, 0])
-        self.space = pymunk.Space()
-        self.space.gravity = 0, 0
-        self.space.damping = 0.0
-        corners = h.act_points(WALL_CORNERS).tolist()
-        # PushTEnv's four wall segments, endpoints moved by the placement
-        ends = [(corners[3], corners[0]), (corners[0], corners[1]), (corners[1], corners[2]), (corners[3], corners[2])]
-        self.space.add(*[self.add_segment(self.space, a, b, WALL_RADIUS) for a, b in ends])
-        self.agent = self.add_circle(self.space, tuple(h.act_points([256.0, 400.0])), PUSHER_RADIUS)
-        self.block, self._block_shapes = self.add_tee(self.space, tuple(h.act_points([256.0, 300.0])), phi)
-        self.n_contact_points = 0
-
-    def _get_coverage(self) -> float:
-        goal = pymunk_to_shapely(self.get_goal_pose_body(self.goal_pose), self._block_shapes)
-        block = pymunk_to_shapely(self.block, self._block_shapes)
-        return goal.intersection(block).area / goal.area
-
-    def advance(self, tx: float, ty: float) -> None:
-        """One control step towards world target (tx, ty): PushTEnv.step's PD loop, bit for bit, minus its
-        numpy temporaries (the same float operations in the same order, on Python floats)."""
-        agent, space, kp, kv, dt = self.agent, self.space, self.k_p, self.k_v, self.dt
-        for _ in range(int(1 / (dt * self.control_hz))):
-            px, py = agent.position
-            vx, vy = agent.velocity
-            ax = kp * (tx - px) + kv * (0 - vx)
-            ay = kp * (ty - py) + kv * (0 - vy)
-            agent.velocity = (vx + ax * dt, vy + ay * dt)
-            space.step(dt)
-
-
 class PushTScene(PlacedScene):
     """The T-pushing task on gym-pusht's pymunk scene, placed in the world by ``placement``.
 
@@ -208,7 +145,7 @@ class PushTScene(PlacedScene):
         self.obs_layout = self.symmetry.obs_layout
         self._base_placement = SE2.parse(placement, "placement")
         self._max_translation = float(np.linalg.norm(self._base_placement.translation))
-        self._sim = _Sim(_centred(self._base_placement))
+        self._sim = PushTSim(centred(self._base_placement))
         self.placement = self._base_placement
         self._target: tuple[float, float] | None = None
         self._action_zero = ACTION_ZERO[self.action_type]
@@ -238,13 +175,13 @@ class PushTScene(PlacedScene):
 
     def coverage(self) -> float:
         """Fraction of the goal T covered by the block (gym-pusht's shapely computation)."""
-        return float(self._sim._get_coverage())
+        return float(self._sim.coverage())
 
     def pose_errors(self) -> tuple[float, float]:
         """Distance (px) between the block's and the goal's body origins, and their heading difference (rad)."""
         bx, by, ba = self.block_pose()
         gx, gy, ga = self.goal_pose()
-        return math.hypot(bx - gx, by - gy), abs(_wrap_angle(ba - ga))
+        return math.hypot(bx - gx, by - gy), abs(wrap_angle(ba - ga))
 
     def measure(self) -> Measurement:
         """What every task reads: pose errors and coverage (which ``info`` reports for every task)."""
@@ -255,7 +192,7 @@ class PushTScene(PlacedScene):
 
     def wall_clearance(self) -> float:
         """Distance (px) from the block to the nearest wall's inner surface; <= 0 means touching."""
-        vertices = _t_polygon(*self.block_pose())
+        vertices = t_polygon(*self.block_pose())
         if self._scene_frame is not None:
             vertices = self._scene_frame[1].act_points(vertices)
         inner_lo, inner_hi = WALL_CORNERS[0, 0] + WALL_RADIUS, WALL_CORNERS[2, 0] - WALL_RADIUS
@@ -276,9 +213,9 @@ class PushTScene(PlacedScene):
         self._history = []
         self.placement = placement
         sim = self._sim
-        sim.placement = h = _centred(placement)
+        sim.placement = h = centred(placement)
         self._scene_frame = None if h.is_identity else (h, h.inverse())  # scene px -> world px, and back
-        sim._setup()
+        sim.build()
         goal = self.task.goal
         sim.goal_pose = np.array([*h.act_points(goal[:2]).tolist(), goal[2] + self._phi])
         if state is not None:
@@ -313,8 +250,8 @@ class PushTScene(PlacedScene):
         canvas.polygon(walls, COLORS["floor"])
         canvas.outline(walls, COLORS["wall"], 2 * WALL_RADIUS)
         gx, gy, ga = sim.goal_pose
-        canvas.polygon(_t_polygon(gx, gy, ga), COLORS["goal"])
-        canvas.polygon(_t_polygon(*self.block_pose()), COLORS["block"])
+        canvas.polygon(t_polygon(gx, gy, ga), COLORS["goal"])
+        canvas.polygon(t_polygon(*self.block_pose()), COLORS["block"])
         canvas.disk(np.array(sim.agent.position), PUSHER_RADIUS, COLORS["pusher"])
         if overlay and self._target is not None:
             canvas.cross(np.array(self._target), 8.0, COLORS["target"], 2.0)
@@ -374,7 +311,7 @@ class PushTScene(PlacedScene):
             )
         if not np.all(np.isfinite(s)):
             raise ValueError(f"options['state']: must be finite, got {s.tolist()}")
-        local = _centred(placement).inverse().act_points(s[:4].reshape(2, 2))
+        local = centred(placement).inverse().act_points(s[:4].reshape(2, 2))
         (lo, hi), wall_lo, wall_hi = ARENA_SQUARE, WALL_CORNERS[0], WALL_CORNERS[2]
         if np.any(local[0] < lo) or np.any(local[0] > hi):
             raise ValueError(f"options['state']: pusher {s[:2].tolist()} lies outside the arena")
@@ -445,7 +382,7 @@ class PushTScene(PlacedScene):
             return {"pixels": self._pixels(), "agent_pos": np.array(self._sim.agent.position)}
         if obs_type == "environment_state_agent_pos":
             sim = self._sim
-            keypoints = sim.get_keypoints(sim._block_shapes).flatten()  # gym-pusht's own 8 corners, in px
+            keypoints = sim.keypoints().flatten()  # gym-pusht's own 8 corners, in px
             return {"environment_state": keypoints, "agent_pos": np.array(sim.agent.position)}
         sim = self._sim
         cx, cy = ARENA_CENTRE
@@ -468,11 +405,6 @@ class PushTScene(PlacedScene):
 def _clip(v: float, axis: int) -> float:
     lo, hi = ARENA_SQUARE[0][axis], ARENA_SQUARE[1][axis]
     return lo if v < lo else hi if v > hi else v
-
-
-def _t_polygon(x: float, y: float, angle: float) -> np.ndarray:
-    c, s = math.cos(angle), math.sin(angle)
-    return T_OUTLINE @ np.array([[c, s], [-s, c]]) + (x, y)
 
 
 def _pusht_symmetry(obs_type: str, action_type: str) -> Symmetry:

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from eqenvs.pusht import ARENA_UNIT_PX, DELTA_SCALE_PX, PUSHER_RADIUS, T_CENTRE_OF_MASS, T_OUTLINE
+from eqenvs.pusht import DELTA_SCALE_PX
 from eqenvs.pusht3d import DELTA_SCALE_M as DELTA_SCALE_M_3D
+from eqenvs.pusht_sim import ARENA_UNIT_PX, PUSHER_RADIUS, T_CENTRE_OF_MASS, T_OUTLINE
 from eqenvs.symmetry import Layout
 
 __all__ = ["ScriptedPusher", "ScriptedPusher3D"]

@@ -11,7 +11,7 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from eqenvs.groups import SE2, SE3, SO2, SO3, format_angle, get_group, parse_angle, rotation_2d
+from eqenvs.groups import SE2, SE3, SO2, SO3, format_angle, get_group, parse_angle, rotation_2d, wrap_angle
 
 ALL = [SO2, SE2, SO3, SE3]
 
@@ -268,6 +268,18 @@ def test_format_angle_rejects_what_has_no_single_angle():
         format_angle("90deg")
     with pytest.raises(ValueError, match="x: angle is nan"):
         format_angle(float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("angle", "wrapped"),
+    [(0.0, 0.0), (math.pi / 2, math.pi / 2), (-math.pi, -math.pi), (math.pi, -math.pi), (1.5 * math.pi, -0.5 * math.pi),
+     (-1.5 * math.pi, 0.5 * math.pi), (7.0, 7.0 - 2 * math.pi), (-20.0, -20.0 + 6 * math.pi)],
+)  # fmt: skip
+def test_wrap_angle_gives_the_same_turn_in_minus_pi_to_pi(angle, wrapped):
+    result = wrap_angle(angle)
+    assert -math.pi <= result < math.pi
+    assert result == pytest.approx(wrapped, abs=1e-14)
+    assert np.allclose(rotation_2d(result), rotation_2d(angle), atol=1e-14)  # the same rotation
 
 
 def test_repr_uses_the_same_0_360_convention_as_format_angle():
