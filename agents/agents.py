@@ -182,7 +182,7 @@ class ContactAgent:
     """EqPushT-v1's push-primitive planner (``eqenvs.contact.ContactPlanner``), deterministic."""
 
     def __init__(self, env: gym.Env, canonical: bool = True, label: str = "contact"):
-        from eqenvs.contact import ContactPlanner
+        from eqenvs.experts.contact import ContactPlanner
 
         layout = env.unwrapped.obs_layout
         state = getattr(getattr(env.unwrapped, "scene", None), "obs_type", None) in ("state", "state_pixels")
@@ -204,7 +204,7 @@ class ScriptedAgent:
     state_pixels) and acts in the env's own action type (EqPushT3D-v1: delta actions only)."""
 
     def __init__(self, env: gym.Env, label: str = "scripted"):
-        from eqenvs.scripted import ScriptedPusher, ScriptedPusher3D
+        from eqenvs.experts.scripted import ScriptedPusher, ScriptedPusher3D
 
         unwrapped = env.unwrapped
         scene = getattr(unwrapped, "scene", None)

@@ -34,9 +34,9 @@ from tqdm import tqdm
 
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.seeds import DATA_SEEDS
+from eqenvs.experts.scripted import ScriptedPusher, ScriptedPusher3D
 from eqenvs.files import atomic_path, check_output_path, existing_file, json_safe, write_sidecar
 from eqenvs.groups import GroupElement
-from eqenvs.scripted import ScriptedPusher, ScriptedPusher3D
 from eqenvs.splits import get_split
 from eqenvs.symmetry import Symmetry
 

@@ -34,7 +34,7 @@ import numpy as np
 
 import eqenvs
 from agents.config import DemoConfig
-from eqenvs.scripted import ScriptedPusher
+from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.video import mosaic, write_video
 
 
@@ -112,7 +112,7 @@ class _Timed:
 def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
     """The contact planner on gym-pusht's task at slice and held-out orientations (frame mode): the episodes
     must be the identity's (same steps, same final coverage, success)."""
-    from eqenvs.contact import ContactPlanner
+    from eqenvs.experts.contact import ContactPlanner
 
     rows, streams, labels, colors = [], [], [], []
     for radians in config.pusht_rad:

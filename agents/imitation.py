@@ -76,7 +76,7 @@ ENV_NAMES = ("EqPushT",)  # the env (any version) whose layout the policies read
 def _demo_job(env_id: str, env_kwargs: dict[str, Any], angle: float, seeds: list[int], noise: float,
               max_steps: int) -> list[dict[str, Any]]:  # fmt: skip
     """Episodes of the contact planner at one orientation (module level: worker processes import it)."""
-    from eqenvs.contact import ContactPlanner
+    from eqenvs.experts.contact import ContactPlanner
 
     env = gym.make(env_id, max_episode_steps=max_steps, **env_kwargs)
     planner = ContactPlanner(env.unwrapped.obs_layout, env.unwrapped.scene.action_type)
@@ -563,7 +563,7 @@ class _Labeller:
     planner on a fresh copy of the state (pusher velocity included), run forward in the simulator."""
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], horizon: int):
-        from eqenvs.contact import ContactPlanner
+        from eqenvs.experts.contact import ContactPlanner
 
         self.env = gym.make(env_id, max_episode_steps=None, **env_kwargs)
         self.planner = ContactPlanner(self.env.unwrapped.obs_layout, self.env.unwrapped.scene.action_type)

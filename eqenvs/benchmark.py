@@ -84,7 +84,7 @@ def _episode_actions(kind: str, seed: int, steps: int, env: gym.Env) -> np.ndarr
     """Open-loop delta actions recorded at the identity from the noisy scripted pusher: towards the push
     task's goal ("interior"), or towards a point beyond a wall in a random direction ("wall"), which
     drives the block into the wall and keeps grinding it there."""
-    from eqenvs.scripted import ScriptedPusher
+    from eqenvs.experts.scripted import ScriptedPusher
 
     rng = np.random.default_rng(seed)
     layout = env.unwrapped.obs_layout

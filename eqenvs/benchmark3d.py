@@ -31,9 +31,9 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from eqenvs.experts.scripted import ScriptedPusher3D
 from eqenvs.groups import SE3, GroupElement
 from eqenvs.pusht3d import EqPushT3DEnv, PushT3DScene
-from eqenvs.scripted import ScriptedPusher3D
 from eqenvs.splits import ladder
 from eqenvs.symmetry import Layout
 from eqenvs.wrappers import Orient

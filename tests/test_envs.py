@@ -22,8 +22,8 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 import eqenvs  # noqa: F401  (registers the ids)
 from eqenvs import pusht, pusht3d
 from eqenvs.benchmark3d import scripted_actions as scripted_actions_3d
+from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.groups import rotation_2d
-from eqenvs.scripted import ScriptedPusher
 from eqenvs.splits import group_of
 
 # every env of the suite at its latest version: v0 differs only in its default reward (tests/test_tasks.py

@@ -16,10 +16,10 @@ from equivariance import assert_equivariant, assert_not_equivariant, sample_elem
 
 import eqenvs
 from eqenvs.benchmark import flatness
+from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.groups import SE2, SO2
 from eqenvs.pusht import AGENT_POS_BOUND_PX, ARENA_CENTRE, KEYPOINT_BOUND_PX, POINT_BOUND, EqPushTEnv
 from eqenvs.pusht_sim import PUSHER_RADIUS, T_OUTLINE
-from eqenvs.scripted import ScriptedPusher
 from eqenvs.symmetry import PIXELS
 
 TASKS = ("pusht", "push", "pose")

@@ -10,7 +10,7 @@ import pytest
 
 import eqenvs  # noqa: F401  (registers the ids)
 from eqenvs import pusht, pusht3d
-from eqenvs.scripted import ScriptedPusher
+from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.tasks import REWARD_TYPES, CoverageTask, Evaluation, Measurement, PoseTask, Task, select_task
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
+from agents.agents import make_agent
 
 import eqenvs  # noqa: F401
 from agents import benchmark as bench
 from agents.__main__ import main, parse
-from agents.agents import make_agent
 from agents.benchmark.orientations import parse_orientations
 from agents.config import BenchConfig
 from agents.data import collect, load_dataset, save_dataset
@@ -187,7 +187,7 @@ def test_damaged_datasets_and_checkpoints_are_one_line(tmp_path, capsys):
 
 
 def test_ctrl_c_is_one_line_exit_130_and_leaves_no_file(tmp_path, capsys, monkeypatch):
-    from eqenvs.scripted import ScriptedPusher
+    from eqenvs.experts.scripted import ScriptedPusher
 
     calls = []
 

@@ -1,6 +1,7 @@
-"""``ContactPlanner``: solves gym-pusht's PushT (``task="pusht"``) at any orientation of EqPushT-v1.
+"""``ContactPlanner``, an ORACLE: solves gym-pusht's PushT (``task="pusht"``) at any orientation of EqPushT-v1.
 
-Model-predictive control over push primitives, with gym-pusht's own pymunk simulator as the model.
+Model-predictive control over push primitives, with gym-pusht's own pymunk simulator as the model
+(``eqenvs.pusht_sim``, the env's own): a privileged expert that knows the true dynamics, not a learned agent.
 A primitive is: walk round the block to a standoff point beside one of the T's edges (a shortest path
 among waypoints that keep the pusher clear of the block), then push through a contact point on that edge
 along its inward normal (or tilted from it) for a given distance. At each decision the planner simulates
@@ -75,7 +76,7 @@ def _contacts() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 class ContactPlanner:
-    """Push-primitive MPC with gym-pusht's simulator as the model; solves ``task="pusht"`` (see the module).
+    """Push-primitive MPC with gym-pusht's simulator as the model (an oracle); solves ``task="pusht"`` (see the module).
 
     Args:
         obs_layout: the env's ``obs_layout`` (EqPushT-v1's state observation).

@@ -1,7 +1,8 @@
 """Scripted pushing policies: ``ScriptedPusher`` (EqPushT-v1) and ``ScriptedPusher3D`` (EqPushT3D-v1).
 
 They are the reference controllers of the env suite (the demo, the benchmarks and data collection use
-them); they live in eqenvs because eqenvs never imports agents.
+them): privileged experts that read the full state observation. They live in eqenvs because eqenvs never
+imports agents.
 
 ``ScriptedPusher`` reads only the observation, so it is equivariant by construction.
 
