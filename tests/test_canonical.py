@@ -7,14 +7,14 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from equivariance import assert_equivariant, assert_not_equivariant, sample_elements
+from agents.agents import make_agent
 
 import eqenvs  # noqa: F401
-from agents.agents import make_agent
 from agents.canonical import CanonicalAgent, frame_conditioning, observation_frames
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
 from agents.world_models import build_model
 from eqenvs.groups import SE2, SE3
+from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
 SMALL = {"samples": 48, "horizon": 5, "iterations": 2, "equivariant": False}
 

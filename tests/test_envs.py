@@ -14,7 +14,6 @@ import gymnasium as gym
 import imageio.v3 as iio
 import numpy as np
 import pytest
-from equivariance import assert_equivariant, assert_not_equivariant, sample_elements
 from gymnasium.utils.env_checker import check_env
 from gymnasium.wrappers import RecordVideo
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
@@ -25,6 +24,7 @@ from eqenvs.benchmark3d import scripted_actions as scripted_actions_3d
 from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.groups import rotation_2d
 from eqenvs.splits import group_of
+from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
 # every env of the suite at its latest version: v0 differs only in its default reward (tests/test_tasks.py
 # checks that v1 steps exactly as v0 apart from the reward), so the invariants are tested once per env

@@ -7,12 +7,12 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from equivariance import assert_equivariant, assert_not_equivariant, sample_elements
 
 import eqenvs  # noqa: F401
 from agents.planning import MPCPlanner, PlannerConfig, default_cost, observation_frame
 from agents.world_models import build_model
 from eqenvs.groups import SE2, SE3
+from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
 SMALL = {"samples": 64, "horizon": 6, "iterations": 3}
 

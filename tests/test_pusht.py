@@ -12,7 +12,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import shapely.geometry as sg
-from equivariance import assert_equivariant, assert_not_equivariant, sample_elements
 
 import eqenvs
 from eqenvs.benchmark import flatness
@@ -21,6 +20,7 @@ from eqenvs.groups import SE2, SO2
 from eqenvs.pusht import AGENT_POS_BOUND_PX, ARENA_CENTRE, KEYPOINT_BOUND_PX, POINT_BOUND, EqPushTEnv
 from eqenvs.pusht_sim import PUSHER_RADIUS, T_OUTLINE
 from eqenvs.symmetry import PIXELS
+from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
 TASKS = ("pusht", "push", "pose")
 GYM_PUSHT_OBS_TYPES = ("environment_state_agent_pos", "pixels_agent_pos")

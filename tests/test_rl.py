@@ -9,16 +9,16 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from equivariance import assert_equivariant, assert_not_equivariant, sample_elements
+from agents.agents import make_agent
+from agents.sb3 import format_curves, learning_curves, load_hyperparams, plot_curves, train_sb3
 from stable_baselines3 import PPO, SAC
 
 import eqenvs  # noqa: F401  (registers the ids)
-from agents.agents import make_agent
 from agents.benchmark import BenchConfig, run_benchmark
 from agents.config import CurvesConfig, SB3Config
 from agents.rl import VNActorCriticPolicy, VNSACPolicy, _log_det_radial_squash, radial_squash
-from agents.sb3 import format_curves, learning_curves, load_hyperparams, plot_curves, train_sb3
 from eqenvs.groups import SE2, SE3
+from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
 ENVS = {"EqPushT-v1": SE2, "EqPushT3D-v1": SE3}
 F64 = torch.float64

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from equivariance import assert_equivariant, assert_not_equivariant, sample_elements
 from torch import nn
 
 from agents.nn.vn import VNMLP, VNGate, VNLeakyReLU, VNLinear, VNRMSNorm, quarter_turns
 from eqenvs.groups import SO2, SO3
+from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
 F64 = torch.float64
 NAMES = ["VNLinear", "VNLeakyReLU", "VNRMSNorm", "VNGate", "VNMLP"]

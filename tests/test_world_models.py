@@ -8,11 +8,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from equivariance import assert_equivariant, assert_not_equivariant, sample_elements
 
 import eqenvs  # noqa: F401
 from agents.world_models import MODEL_KINDS, build_model
 from eqenvs.groups import SE2, SE3
+from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
 ENVS = {"EqPushT-v1": SE2, "EqPushT3D-v1": SE3}
 F64 = torch.float64
@@ -136,6 +136,7 @@ def test_bad_model_arguments():
 
 def test_wrong_widths_and_a_2d_checkpoint_on_the_3d_env_raise_clear_errors(tmp_path):
     from agents.agents import make_agent
+
     from agents.planning import MPCPlanner, default_cost
 
     symmetry, model, obs, action = setup("EqPushT3D-v1", "vn_explicit")
