@@ -141,7 +141,7 @@ def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
 def ladder_3d(config: DemoConfig) -> tuple[float, list, list]:
     """EqPushT3D-v1 in physics mode on each rung of the SE(3) ladder: MuJoCo simulates the moved lab
     (gravity rotated with it); the deviation from the exact frame-mode trajectory is measured, not assumed."""
-    from eqenvs.benchmark3d import position_deviation, scripted_actions
+    from eqenvs.speed3d import position_deviation, scripted_actions
     from eqenvs.splits import orientations
 
     actions, obs_e = scripted_actions(steps=config.steps_3d, seed=config.seed)

@@ -464,7 +464,7 @@ class EqPushTEnv(OrientedEnv):
     ``g`` (it is ``Orient`` on the canonical scene), so the observation at ``g`` is exactly
     ``act_obs(g, observation at identity)`` for ``act_action``-mapped actions. ``orientation_mode=
     "physics"`` moves the pymunk scene itself (walls, goal, bodies); pymunk is not exactly rotation
-    equivariant through contacts, and ``python -m eqenvs.benchmark`` measures by how much.
+    equivariant through contacts, and ``python -m eqenvs.speed`` measures by how much.
 
     ## Action Space
 

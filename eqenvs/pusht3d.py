@@ -622,7 +622,7 @@ class EqPushT3DEnv(OrientedEnv):
     simulation and relabels everything by ``g`` (it is ``Orient`` on the canonical scene): exact by
     construction. ``orientation_mode="physics"`` rebuilds the MuJoCo model with the whole lab (table, block,
     pusher, goal, light, scene camera) in a frame moved by ``g`` and gravity rotated with it, so the
-    dynamics themselves carry the group; its flatness is measured (``python -m eqenvs.benchmark3d``): with
+    dynamics themselves carry the group; its flatness is measured (``python -m eqenvs.speed3d``): with
     elliptic friction cones and a block that starts at its resting depth, trajectories agree with frame mode
     to ~1e-14 m median on every rung of the SE(3) ladder, tilted labs included; rare strikes that make the
     block hop can turn that into a contact made in one lab and missed in the other (~1 mm).

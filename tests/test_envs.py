@@ -20,9 +20,9 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import eqenvs  # noqa: F401  (registers the ids)
 from eqenvs import pusht, pusht3d
-from eqenvs.benchmark3d import scripted_actions as scripted_actions_3d
 from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.groups import rotation_2d
+from eqenvs.speed3d import scripted_actions as scripted_actions_3d
 from eqenvs.splits import group_of
 from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 

@@ -14,11 +14,11 @@ import pytest
 import shapely.geometry as sg
 
 import eqenvs
-from eqenvs.benchmark import flatness
 from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.groups import SE2, SO2
 from eqenvs.pusht import AGENT_POS_BOUND_PX, ARENA_CENTRE, KEYPOINT_BOUND_PX, POINT_BOUND, EqPushTEnv
 from eqenvs.pusht_sim import PUSHER_RADIUS, T_OUTLINE
+from eqenvs.speed import flatness
 from eqenvs.symmetry import PIXELS
 from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
@@ -470,7 +470,7 @@ def test_wall_clearance_is_measured_in_the_scene_frame():
     assert frame.unwrapped.scene.wall_clearance() == pytest.approx(4.0)
 
 
-def test_benchmark_measures_frame_mode_at_the_orientations_it_measures_physics_mode():
+def test_the_speed_probe_measures_frame_mode_at_the_orientations_it_measures_physics_mode():
     physics, frame = flatness(episodes=1, steps=10)
     assert set(frame) == {"C4", "generic"}
     assert frame["C4"]["rollouts"] == 2 * 3 and frame["generic"]["rollouts"] == 2 * 4  # interior + wall, per angle

@@ -16,8 +16,6 @@ import pytest
 
 import eqenvs  # noqa: F401  (registers the ids)
 from eqenvs import pusht3d
-from eqenvs.benchmark3d import main as benchmark_main
-from eqenvs.benchmark3d import position_deviation, rollout, scripted_actions
 from eqenvs.groups import SE3
 from eqenvs.pusht3d import (
     BLOCK_REST_Z,
@@ -28,6 +26,8 @@ from eqenvs.pusht3d import (
     PushT3DScene,
     build_model,
 )
+from eqenvs.speed3d import main as speed3d_main
+from eqenvs.speed3d import position_deviation, rollout, scripted_actions
 from eqenvs.splits import get_split
 from eqenvs.symmetry import Symmetry
 from eqenvs.wrappers import Orient, SampleOrientation
@@ -168,7 +168,7 @@ def test_pyramidal_cones_break_the_symmetry_by_centimetres(push):
 def test_physics_mode_is_flat_in_a_tilted_lab_too(push):
     actions, _ = push
     positions, _ = _physics_vs_frame(tilted(5), actions)
-    assert positions <= 5e-12  # measured 7.9e-14 m; the benchmark reports every rung of the ladder
+    assert positions <= 5e-12  # measured 7.9e-14 m; eqenvs.speed3d reports every rung of the ladder
 
 
 # --------------------------------------------------------------------------- rendering changes nothing, starts vary
@@ -488,8 +488,8 @@ def test_bad_reset_states_raise_and_leave_the_state_untouched(mode, push):
         assert np.array_equal(env.step(a)[0], twin.step(a)[0])
 
 
-def test_benchmark_smoke(capsys):
-    benchmark_main(["--episodes", "1", "--per-rung", "1", "--steps", "30", "--speed-steps", "50", "--frames", "5"])
+def test_speed3d_smoke(capsys):
+    speed3d_main(["--episodes", "1", "--per-rung", "1", "--steps", "30", "--speed-steps", "50", "--frames", "5"])
     out = capsys.readouterr().out
     for label in ("[step]", "[render] 224x224 world", "[render] 224x224 scene", "[frame]", "elliptic", "pyramidal"):
         assert label in out

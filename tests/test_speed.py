@@ -1,16 +1,17 @@
-"""The 2D benchmark runs on a tiny budget and reports its figures (its numbers are not asserted as timings)."""
+"""The 2D env speed probe (eqenvs.speed) runs on a tiny budget and reports its figures (its numbers are not asserted
+as timings)."""
 
 from __future__ import annotations
 
 import json
 
-from eqenvs import benchmark
+from eqenvs import speed
 
 
-def test_benchmark_smoke(tmp_path, capsys):
-    out = tmp_path / "bench.json"
-    assert benchmark.main(["--steps", "60", "--repeats", "1", "--episodes", "1", "--episode-steps", "20",
-                           "--json", str(out)]) == 0  # fmt: skip
+def test_speed_smoke(tmp_path, capsys):
+    out = tmp_path / "speed.json"
+    assert speed.main(["--steps", "60", "--repeats", "1", "--episodes", "1", "--episode-steps", "20",
+                       "--json", str(out)]) == 0  # fmt: skip
     printed = capsys.readouterr().out
     assert "time ratio EqPushT/gym_pusht" in printed and "Physics mode vs frame mode" in printed
     report = json.loads(out.read_text())

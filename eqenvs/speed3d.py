@@ -1,4 +1,4 @@
-"""Speed and orbit-flatness figures of EqPushT3D-v1, side by side in one run: ``python -m eqenvs.benchmark3d``.
+"""Speed and orbit-flatness figures of EqPushT3D-v1, side by side in one run: ``python -m eqenvs.speed3d``.
 
 1. Env step against a bare ``mj_step`` loop with the same 20 substeps and the same controls (target ratio
    <= 1.5): the cost of the gym API, action projection, observation and reward on top of MuJoCo; in frame
@@ -257,7 +257,7 @@ def _positive(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m eqenvs.benchmark3d", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m eqenvs.speed3d", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=_positive, default=100, help="env steps per flatness episode")
     parser.add_argument("--episodes", type=_positive, default=3, help="canonical pushes replayed per ladder element")
     parser.add_argument("--per-rung", type=_positive, default=8, help="elements per random ladder rung")
@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.seed < 0:
         parser.error("--seed: must be >= 0")
 
-    print("EqPushT3D-v1 benchmark (one process)")
+    print("EqPushT3D-v1 speed and flatness (one process)")
     print()
     tilted = SE3.sample(np.random.default_rng(7), translation_scale=0.1)
     for label, orientation, mode in (("frame, identity", 0.0, "frame"), ("physics, tilted", tilted, "physics")):

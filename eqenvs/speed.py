@@ -1,7 +1,8 @@
-"""EqPushT-v1 benchmark: speed against raw gym-pusht, and how flat physics mode is across the orbit.
+"""EqPushT-v1's speed against raw gym-pusht, and how flat physics mode is across the orbit (an env probe; the
+agent benchmark is ``eqbench``, ``agents.benchmark``).
 
-    python -m eqenvs.benchmark                 # prints the tables (about a minute on 2 cores)
-    python -m eqenvs.benchmark --json out.json # also writes the figures as JSON
+    python -m eqenvs.speed                 # prints the tables (about a minute on 2 cores); also eqenvs-speed
+    python -m eqenvs.speed --json out.json # also writes the figures as JSON
 
 1. Throughput, measured side by side in one run with interleaved repeats (median of the repeats):
    ``gym_pusht/PushT-v0`` vs ``EqPushT-v1`` (frame mode at 0.7 rad), state observations and 96x96
@@ -207,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": throughput(args.steps, args.repeats),
         "flatness": physics,
         "frame_mode": frame,
-        "command": "python -m eqenvs.benchmark " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m eqenvs.speed " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     _print_report(report)
     print(f"\n({time.perf_counter() - started:.0f} s)")
