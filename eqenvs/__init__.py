@@ -15,6 +15,18 @@ Versions (Gymnasium's convention: a new version where a registered id's default 
 * v0: the first release's rewards (``reward_type="dense"`` for every task: under it, hovering near the
   goal until the time limit earns more than succeeding). Kept so earlier results reproduce; the
   scene, observations, actions, success and every trajectory are the same in both versions.
+
+What is where (the package never imports ``agents``):
+
+* ``groups``: SO(2), SE(2), SO(3), SE(3) elements, angles, Haar sampling: the one place rotations live.
+  ``symmetry`` (how g moves an env's coordinates), ``splits`` (named sets of orientations), ``wrappers``.
+* ``pusht`` and ``pusht3d``: the two environments, on ``scene`` (placed scene, oriented env) and ``tasks``
+  (reward, success); ``pusht_sim`` is gym-pusht's simulation and the 2D scene's geometry.
+* ``experts``: privileged experts that read the true state or simulator (scripted pushers, the contact
+  planner, an oracle).
+* ``testing``: the public equivariance checks with their measured tolerance table, for your own agents.
+* ``speed`` and ``speed3d``: env speed and physics-mode flatness probes (``python -m eqenvs.speed``).
+* ``render``, ``video``, ``files``: drawing, video writing, atomic files.
 """
 
 from __future__ import annotations
