@@ -28,12 +28,12 @@ setup: $(VENV)/.installed
 # the showcase videos, then the story: collect on the slice, train the world models, plan at every orientation.
 # Everything goes to git-ignored folders (videos/, runs/), so the quickstart leaves a clean tree
 demo: setup
-	$(BIN)/python -m agents demo
+	$(BIN)/python -m agents showcase
 	$(BIN)/python -m agents story
 
 # rewrite the GIFs the README embeds (tracked, in videos/readme/; their bytes differ between CPUs): only on purpose
 readme-gifs: setup
-	$(BIN)/python -m agents demo --out videos/readme
+	$(BIN)/python -m agents showcase --out videos/readme
 	$(BIN)/python -m agents story --video-dir videos/readme
 
 # pytest exits 5 when it collects no tests: that is a failure, not a pass
@@ -41,10 +41,10 @@ test: setup
 	@$(BIN)/python -m pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$code
 
-# the environment benchmarks (2D, 3D), planning speed (threads idle and busy) and Muon's orthogonalisation
+# the env speed probes (2D, 3D), planning speed (threads idle and busy) and Muon's orthogonalisation
 bench: setup
-	$(BIN)/python -m eqenvs.benchmark
-	$(BIN)/python -m eqenvs.benchmark3d
+	$(BIN)/python -m eqenvs.speed
+	$(BIN)/python -m eqenvs.speed3d
 	$(BIN)/python -m agents plan-speed
 	$(BIN)/python -m agents optim-speed --no-quality
 
@@ -58,11 +58,11 @@ report: setup
 	$(BIN)/python -m agents report --env EqPushT-v1 --preset full --workers 2 --out runs/report2d
 	$(BIN)/python -m agents report --env EqPushT3D-v1 --preset full --workers 2 --out runs/report3d
 
-# every claim of arXiv 2606.03003 beside its published figure, and the table in the README (resumable: a
-# finished part is reused; measured minutes in the README's "The paper, reproduced")
+# every claim of arXiv 2606.03003 beside its published figure, and the table in docs/world-models.md (resumable: a
+# finished part is reused; measured minutes in docs/world-models.md, "The paper, reproduced")
 paper: setup
-	$(BIN)/python -m agents paper --workers 2 --out runs/paper --readme README.md
-	cp runs/paper/hstep.png videos/paper_hstep.png
+	$(BIN)/python -m agents paper --workers 2 --out runs/paper --readme docs/world-models.md
+	cp runs/paper/hstep.png videos/readme/paper_hstep.png
 
 # every run behind the README's planning tables (about 3 hours of one core; two can run at once with
 # make -j2 results). The world models are the shipped reference models (agents/pretrained: seed 0 of

@@ -37,7 +37,7 @@ def main() -> int:
         raise SystemExit("eqenvs.assets/pusht3d.xml is missing from the wheel")
     if "vn_explicit-push2d" not in available():
         raise SystemExit(f"agents.pretrained lacks vn_explicit-push2d: {available()}")
-    from agents.sb3 import load_hyperparams
+    from agents.rl.train import load_hyperparams
 
     ppo = load_hyperparams("ppo", "EqPushT-v1", "push")  # agents/hyperparams/ppo.yml, package data
     print(
@@ -46,7 +46,7 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as folder:
         model = "vn_explicit-push2d"
-        command = [str(Path(sys.executable).parent / "eqbench"), "--agent", f"planner:{model}",
+        command = [str(Path(sys.executable).parent / "eqbench"), "--task", "push", "--agent", f"planner:{model}",
                    "--orientations", "0deg,90deg", "--tasks", "1", "--max-steps", "3", "--videos", "0",
                    "--out", str(Path(folder) / "bench")]  # fmt: skip
         subprocess.run(command, check=True, cwd=folder)

@@ -40,7 +40,7 @@ from eqenvs.groups import GroupElement
 from eqenvs.splits import get_split
 from eqenvs.symmetry import Symmetry
 
-__all__ = ["ENV_DEFAULTS", "Transitions", "collect", "load_dataset", "save_dataset"]
+__all__ = ["ENV_DEFAULTS", "Transitions", "collect", "load_dataset", "run_collect", "save_dataset"]
 
 ENV_DEFAULTS: dict[str, dict[str, Any]] = {
     f"{name}-v{version}": {"task": "push"} for name in ("EqPushT", "EqPushT3D") for version in (0, 1)
@@ -306,3 +306,14 @@ def angle_of(g: GroupElement) -> float:
     """The rotation angle (rad) of a 2D element, or the yaw of a 3D element about +z."""
     r = g.rotation
     return math.atan2(r[1, 0], r[0, 0])
+
+
+def run_collect(config: Any, log: Any = print) -> None:
+    """``python -m agents collect``: collect, write the dataset, and say what it holds."""
+    data = collect(config.env, split=config.split, episodes=config.episodes, max_steps=config.max_steps,
+                   noise=config.noise, seed=config.seed, interior_only=config.interior_only, progress=True)  # fmt: skip
+    path = save_dataset(data, config.out)
+    meta = data.meta
+    log(f"wrote {path} (+ .json): {len(data)} transitions from {meta['episodes']} episodes on {config.split!r}")
+    log(f"block heading histogram (30-degree bins from 0): {meta['block_heading_histogram']}")
+    log(f"push direction histogram (30-degree bins from 0): {meta['push_direction_histogram']}")

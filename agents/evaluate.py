@@ -51,6 +51,7 @@ __all__ = [
     "frame_rollout",
     "observation_frames",
     "orientation_bins",
+    "run_evaluate",
     "ulp_sensitivity",
     "window_arrays",
 ]
@@ -301,3 +302,27 @@ def evaluate_model(model: WorldModel, test: Transitions, seed: int = 0, bins: li
             "float64": _rollout_metrics(model64, test, elements),
         },
     }
+
+
+def run_evaluate(config: Any, log: Any = print) -> None:
+    """``python -m agents evaluate``: every metric of checkpoints on their dataset's held-out episodes."""
+    from agents.checkpoints import load_checkpoint, unversioned
+    from agents.data import load_dataset
+    from eqenvs.files import write_json
+
+    data = load_dataset(config.data, "data")
+    results = []
+    for path in config.checkpoints:
+        model, meta = load_checkpoint(path, "checkpoints")
+        if unversioned(meta["env_id"]) != unversioned(data.env_id):
+            raise ValueError(f"checkpoints: {path} is a model of {meta['env_id']}, the data is {data.env_id}")
+        _, test = data.split_episodes(meta.get("test_fraction", 0.2), meta.get("split_seed", 0))
+        result = evaluate_model(model, test, bins=bins_of(test, data.symmetry()))
+        results.append({"checkpoint": str(path), **result})
+        log(f"{model.label:22s} {result['parameter_count']:8,d} params  seen relMSE {result['seen_relmse']:.4f}  "
+            f"OOD x{result['ood_factor']:.2f}  max/min {result['flatness_max_over_min']:.5g}  "
+            f"dEq fp32 {result['delta_eq']['float32']:.1e} fp64 {result['delta_eq']['float64']:.1e}")  # fmt: skip
+    frame = results[-1]["frame"]  # the held-out data's, the same for every model of this dataset
+    log("the observation's frame (canonicalisation): " + ", ".join(f"{k} {v:.6g}" for k, v in frame.items()))
+    if config.out is not None:
+        log(f"wrote {write_json(config.out, results)}")

@@ -33,10 +33,11 @@ the explicit MLP run (and trained) in each state's own frame (``agents.canonical
 
 def pretrain(config: PretrainConfig, log=print) -> list[dict[str, Any]]:
     """Train, evaluate and write the models ``config.models`` names; returns one record per model."""
+    from agents.checkpoints import save_checkpoint
     from agents.data import collect
     from agents.evaluate import bins_of, evaluate_model
     from agents.report import PRESETS, TEST_FRACTION
-    from agents.train import TrainConfig, save_checkpoint, train
+    from agents.train import TrainConfig, train
     from eqenvs.files import atomic_path
 
     preset = PRESETS["full"]

@@ -26,14 +26,15 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from agents.checkpoints import save_checkpoint
 from agents.config import ReportConfig
 from agents.data import collect, save_dataset
 from agents.evaluate import HORIZONS, bins_of, delta_eq, evaluate_model
-from agents.train import TrainConfig, init_model, save_checkpoint, train
+from agents.train import TrainConfig, init_model, train
 from agents.workers import check_ray, files_of, run_jobs, scratch, write_files
 from eqenvs.files import atomic_path, write_json
 
-__all__ = ["PRESETS", "ReportConfig", "run_report"]
+__all__ = ["PRESETS", "TEST_FRACTION", "ReportConfig", "run_and_print", "run_report", "train_and_evaluate"]
 
 PRESETS: dict[str, dict[str, Any]] = {
     "quick": {"episodes": 200, "epochs": 30, "seeds": 1, "stress": False},
@@ -50,7 +51,7 @@ STRESS = {  # baseline variants, each one flag of TrainConfig
 TEST_FRACTION = 0.2
 
 
-def _train_and_evaluate(name: str, overrides: dict[str, Any], train_data, test_data, bins, seed: int,
+def train_and_evaluate(name: str, overrides: dict[str, Any], train_data, test_data, bins, seed: int,
                         epochs: int, path: Path) -> dict[str, Any]:  # fmt: skip
     config = TrainConfig(epochs=epochs, seed=seed, **{"model": name, **overrides})
     at_init = delta_eq(init_model(train_data.symmetry(), config), test_data, seed)
@@ -82,7 +83,7 @@ def _model_job(env: str, episodes: int, epochs: int, seed: int, name: str, overr
     rest = {k: v for k, v in overrides.items() if k != "model"}
     with scratch() as folder:
         path = Path(folder) / f"{name}.pt"  # the variant's name: a stress test never overwrites its base model
-        result = _train_and_evaluate(model_name, rest, train_data, test_data, bins, seed, epochs, path)
+        result = train_and_evaluate(model_name, rest, train_data, test_data, bins, seed, epochs, path)
         if with_data:
             save_dataset(data, Path(folder) / "data.npz")
         files = files_of(folder)
@@ -313,3 +314,10 @@ def plot_report(report: dict[str, Any], path: Path) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
+
+
+def run_and_print(config: ReportConfig, log: Any = print) -> None:
+    """``python -m agents report``: run the report, then say what was written and which targets were missed."""
+    report = run_report(config)
+    missed = [name for name, t in report["targets"].items() if t is not None and not t["met"]]
+    log(f"wrote {Path(config.out) / 'report.json'}, report.txt, relmse.png" + (f"; missed: {missed}" if missed else ""))

@@ -30,8 +30,9 @@ __all__ = ["StoryConfig", "run_story"]  # StoryConfig lives in agents.config (th
 def run_story(config: StoryConfig, log=print, progress: bool = True) -> dict[str, Any]:
     from agents.benchmark import BenchConfig, format_summary, run_benchmark
     from agents.benchmark.orientations import parse_orientations
+    from agents.checkpoints import save_checkpoint
     from agents.data import collect, save_dataset
-    from agents.train import TrainConfig, save_checkpoint, train
+    from agents.train import TrainConfig, train
 
     out = Path(config.out)
     # the benchmarks' orientations are checked before anything is collected, trained or written

@@ -14,11 +14,14 @@ import torch
 
 import eqenvs  # noqa: F401
 from agents import benchmark as bench
-from agents.agents import CallableAgent, PlannerAgent, RandomAgent, SB3Agent, ScriptedAgent, as_agent, make_agent
+from agents.adapters import CallableAgent, PlannerAgent, RandomAgent, SB3Agent, ScriptedAgent, as_agent
 from agents.benchmark import run as bench_run
+from agents.checkpoints import save_checkpoint
+from agents.cli import eqbench
 from agents.config import BENCH_ENV_DEFAULTS
 from agents.data import collect
-from agents.train import TrainConfig, save_checkpoint, train
+from agents.specs import make_agent
+from agents.train import TrainConfig, train
 
 PLANNER = "samples=32,horizon=4,iterations=2"
 
@@ -302,11 +305,11 @@ def test_bad_benchmark_inputs_are_refused_before_anything_is_written(tmp_path, c
     with pytest.raises(ValueError, match="different run"):
         bench.run_benchmark(config(tmp_path, "scripted"), progress=False)
     # the command line: one clear line and exit code 2, no traceback, nothing written
-    assert bench.main(["--agent", "magic", "--out", str(tmp_path / "x")]) == 2
+    assert eqbench(["--agent", "magic", "--out", str(tmp_path / "x")]) == 2
     assert "error: agent: unknown spec 'magic'" in capsys.readouterr().err and not (tmp_path / "x").exists()
     for flag, fault in (("[1,2]", "expected a JSON object"), ("{bad", "is not valid JSON")):
         with pytest.raises(SystemExit) as exit_:
-            bench.main(["--env-kwargs", flag, "--out", str(tmp_path / "x")])
+            eqbench(["--env-kwargs", flag, "--out", str(tmp_path / "x")])
         assert exit_.value.code == 2 and fault in capsys.readouterr().err.replace("\n", " ").replace("│", "")
 
 

@@ -7,11 +7,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from agents.agents import make_agent
 
 import eqenvs  # noqa: F401
 from agents.canonical import CanonicalAgent, frame_conditioning, observation_frames
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
+from agents.specs import make_agent
 from agents.world_models import build_model
 from eqenvs.groups import SE2, SE3
 from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements

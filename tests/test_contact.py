@@ -8,9 +8,10 @@ import math
 import gymnasium as gym
 import numpy as np
 import pytest
-from agents.agents import ContactAgent, make_agent
 
 import eqenvs  # noqa: F401
+from agents.adapters import ContactAgent
+from agents.specs import make_agent
 from eqenvs.experts.contact import ContactPlanner
 from eqenvs.groups import SE2
 

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
+from agents.checkpoints import load_checkpoint, save_checkpoint
 from agents.data import ARRAYS, collect, load_dataset, save_dataset
-from agents.train import TrainConfig, load_checkpoint, save_checkpoint, train
+from agents.train import TrainConfig, train
 from eqenvs.files import sha256_of
 from eqenvs.splits import get_split
 

@@ -15,9 +15,9 @@ import pytest
 import torch
 
 import eqenvs  # noqa: F401
-from agents.agents import agent_files, make_agent
 from agents.imitation import BCAgent, load_demos, load_policy, record_demos, save_policy, train_bc
 from agents.seeds import TRAINING_SEEDS
+from agents.specs import agent_files, make_agent
 from eqenvs.groups import SE2
 
 ANGLES = [0.0, 0.5]
@@ -248,8 +248,8 @@ def test_chunks_and_their_execution(demo_path):
 
 
 def test_dagger_labels_states_with_the_experts_chunks(demo_path):
-    from agents import imitation
-    from agents.imitation import _Labeller, dagger
+    import agents.imitation.dagger as dagger_module
+    from agents.imitation.dagger import _Labeller, dagger
 
     demos = load_demos(demo_path)
     # the labeller from an episode's start state gives the expert's first action of that episode
@@ -262,14 +262,14 @@ def test_dagger_labels_states_with_the_experts_chunks(demo_path):
     assert chunk.shape == (3, 2) and np.max(np.abs(chunk[0] - first)) < 1e-4
     # a block pressed into the right wall past its origin (met in a rollout) cannot be reset to: no label
     assert labeller.chunk(np.array([256.0, 256.0, 509.3, 349.4, 0.3]), (0.0, 0.0)) is None
-    seeds, rollout = [], imitation._dagger_job
+    seeds, rollout = [], dagger_module._dagger_job
 
     def job(*args):
         seeds.extend(args[4])
         return rollout(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(imitation, "_dagger_job", job)
+        patch.setattr(dagger_module, "_dagger_job", job)
         _, meta = dagger(demos, "mlp", rounds=2, episodes=1, max_steps=8, hidden=8, depth=1, epochs=1, horizon=4,
                          execute=4)  # fmt: skip
     # 2 rounds x 2 orientations x 1 start x (8 steps / 4 per chunk) labelled states
@@ -286,7 +286,7 @@ def demos_seed(path, episode: int) -> int:
 
 
 def test_slice_augmentation_is_the_group_action(demo_path):
-    from agents.imitation import _turn
+    from agents.imitation.train import _turn
 
     demos = load_demos(demo_path)
     symmetry = gym.make("EqPushT-v1", task="pusht").unwrapped.symmetry
@@ -308,7 +308,7 @@ def test_bc_bad_input(tmp_path, demo_path):
     demos = load_demos(demo_path)
     policy, meta = train_bc(demos, "mlp", hidden=8, depth=1, epochs=1)
     path = save_policy(policy, meta, tmp_path / "mlp.pt")
-    from agents.imitation import dagger
+    from agents.imitation.dagger import dagger
 
     with pytest.raises(ValueError, match="at most 1000 episodes"):
         dagger(demos, "mlp", rounds=1, episodes=1001)

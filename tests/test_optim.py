@@ -172,8 +172,8 @@ def test_world_model_training_with_muon_learns_and_is_bit_reproducible():
 
 
 def test_optim_speed_tables_cover_every_model_shape():
-    from agents.optim_speed import MODELS, format_speed, measure_ns
-    from agents.optim_speed import OPTIMIZERS as SPEED_OPTIMIZERS
+    from agents.probes.optim_speed import MODELS, format_speed, measure_ns
+    from agents.probes.optim_speed import OPTIMIZERS as SPEED_OPTIMIZERS
 
     ns = measure_ns(repeats=1)
     assert {tuple(r["shape"]) for r in ns["per_shape"]} >= {(256, 256), (32, 32), (64, 36)}

@@ -10,8 +10,9 @@ import shutil
 import pytest
 
 import agents.paper as paper
+import agents.paper.plan  # noqa: F401  (paper.plan, patched below)
 import agents.report as report
-from agents.__main__ import main
+from agents.cli import main
 from agents.config import PAPER_BEGIN, PAPER_END, PaperConfig
 
 VERDICT = re.compile(r"^(reproduced|holds|fails|not reproduced|(better|differs|not reproduced) \(x[0-9.e+-]+\))$")
@@ -37,8 +38,8 @@ def test_bad_input_is_one_clear_error_and_writes_nothing(tmp_path, capsys):
 
 def test_a_tiny_run_writes_the_table_and_a_second_run_reuses_every_part(tmp_path, monkeypatch):
     monkeypatch.setitem(report.PRESETS, "full", {"episodes": 10, "epochs": 1, "seeds": 1, "stress": True})
-    monkeypatch.setattr(paper, "TASKS", 1)
-    monkeypatch.setattr(paper, "STEPS", 3)
+    monkeypatch.setattr(paper.plan, "TASKS", 1)
+    monkeypatch.setattr(paper.plan, "STEPS", 3)
     readme = tmp_path / "README.md"
     readme.write_text(f"# title\n\nbefore\n{PAPER_BEGIN}\nold table\n{PAPER_END}\nafter\n")
     config = PaperConfig(claims=("bitter_lesson", "optimiser"), out=str(tmp_path / "paper"), readme=str(readme))

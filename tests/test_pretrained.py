@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import eqenvs  # noqa: F401
-from agents.agents import make_agent
+from agents.checkpoints import check_contract, load_checkpoint
 from agents.pretrained import available, folder, resolve
-from agents.train import check_contract, load_checkpoint
+from agents.specs import make_agent
 from eqenvs.files import sha256_of
 
 

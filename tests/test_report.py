@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from agents import report as report_module
-from agents.__main__ import main
+from agents.cli import main
 from agents.data import collect
 from agents.evaluate import HORIZONS, bins_of, evaluate_model
 from agents.world_models import build_model
@@ -118,7 +118,7 @@ def test_help_is_fast_and_shows_every_default():
     code = "import sys, agents.__main__; print(sorted(m for m in ('torch', 'gym_pusht', 'mujoco') if m in sys.modules))"
     modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert modules.strip() == "[]"
-    for command in ("collect", "train", "sb3", "evaluate", "bench", "compare", "plan-speed", "demo", "story"):
+    for command in ("collect", "train", "sb3", "evaluate", "bench", "compare", "plan-speed", "showcase", "story"):
         text = subprocess.run([sys.executable, "-m", "agents", command, "--help"], capture_output=True, text=True,
                               env={**os.environ, "COLUMNS": "200"}, check=True).stdout  # fmt: skip
         flags = [line for line in text.splitlines() if line.strip("│ ").startswith("--")]

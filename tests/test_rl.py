@@ -9,14 +9,15 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from agents.agents import make_agent
-from agents.sb3 import format_curves, learning_curves, load_hyperparams, plot_curves, train_sb3
 from stable_baselines3 import PPO, SAC
 
 import eqenvs  # noqa: F401  (registers the ids)
 from agents.benchmark import BenchConfig, run_benchmark
 from agents.config import CurvesConfig, SB3Config
-from agents.rl import VNActorCriticPolicy, VNSACPolicy, _log_det_radial_squash, radial_squash
+from agents.rl.curves import format_curves, learning_curves, plot_curves
+from agents.rl.policies import VNActorCriticPolicy, VNSACPolicy, _log_det_radial_squash, radial_squash
+from agents.rl.train import load_hyperparams, train_sb3
+from agents.specs import make_agent
 from eqenvs.groups import SE2, SE3
 from eqenvs.testing import assert_equivariant, assert_not_equivariant, sample_elements
 
@@ -231,7 +232,7 @@ def test_sb3_config_refuses_bad_input_before_writing(tmp_path):
     assert ppo["env_kwargs"] == {"task": "push", "max_episode_steps": 100} and ppo["n_envs"] == 8
     assert ppo["env_wrapper"] == [{"eqenvs.wrappers.SampleOrientation": {"split": "slice"}}]
     # a zoo policy_kwargs string is evaluated as the zoo does (nn is torch.nn)
-    from agents.sb3 import _policy_kwargs
+    from agents.rl.train import _policy_kwargs
 
     got = _policy_kwargs("dict(net_arch=[8], activation_fn=nn.ReLU)", "f.yml")
     assert got == {"net_arch": [8], "activation_fn": torch.nn.ReLU}

@@ -46,10 +46,10 @@ def test_validation_runs_use_their_own_seeds_and_are_labelled_as_such(tmp_path):
 
 
 def test_world_model_data_starts_in_the_training_range():
-    from agents.data import collect
-
     import gymnasium as gym
     import numpy as np
+
+    from agents.data import collect
 
     data = collect("EqPushT-v1", episodes=2, max_steps=2, seed=3)
     first, _ = gym.make("EqPushT-v1", **data.meta["env_kwargs"]).reset(seed=DATA_SEEDS + 3 * 100_003)

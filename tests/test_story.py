@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from agents import plan_speed
 from agents.config import SB3Config, StoryConfig
-from agents.sb3 import train_sb3
+from agents.probes import plan_speed
+from agents.rl.train import train_sb3
 from agents.story import run_story
 from eqenvs.files import sha256_of
 

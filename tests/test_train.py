@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from agents.checkpoints import check_contract, load_checkpoint, save_checkpoint
 from agents.data import collect
-from agents.train import TrainConfig, check_contract, load_checkpoint, loss_terms, save_checkpoint, train
+from agents.train import TrainConfig, loss_terms, train
 from agents.world_models import build_model
 from eqenvs.files import sha256_of
 from eqenvs.groups import SE2

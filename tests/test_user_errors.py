@@ -18,14 +18,14 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
-from agents.agents import make_agent
 
 import eqenvs  # noqa: F401
 from agents import benchmark as bench
-from agents.__main__ import main, parse
 from agents.benchmark.orientations import parse_orientations
+from agents.cli import eqbench, main, parse
 from agents.config import BenchConfig
 from agents.data import collect, load_dataset, save_dataset
+from agents.specs import make_agent
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,20 +134,20 @@ def test_an_exception_in_a_users_agent_is_one_line_with_its_file_and_line(tmp_pa
     out = tmp_path / "runs" / "mine"
     argv = ["--agent", f"callable:{policies}:{function}", "--task", "push", "--orientations", "0deg,90deg", "--tasks",
             "2", "--max-steps", "3", "--videos", "0", "--out", str(out)]  # fmt: skip
-    assert bench.main(argv) == 2
+    assert eqbench(argv) == 2
     err = capsys.readouterr().err
     last = err.splitlines()[-1]
     assert last == f"error: agent: callable:{policies}:{function} ({function}) raised {fault} at {policies}:{line}"
     assert "\nerror:" in err  # on a line of its own, not glued to the progress bar
     assert not (tmp_path / "runs").exists()  # the failed run leaves no empty folder behind
     out.mkdir(parents=True)  # a folder that existed before the run stays
-    assert bench.main(argv) == 2 and out.is_dir()
+    assert eqbench(argv) == 2 and out.is_dir()
 
 
 def test_an_action_the_env_refuses_is_the_agents_fault(tmp_path, capsys, policies):
     argv = ["--agent", f"callable:{policies}:wide", "--task", "push", "--orientations", "0deg,90deg", "--tasks", "1",
             "--max-steps", "3", "--videos", "0", "--out", str(tmp_path / "b")]  # fmt: skip
-    assert bench.main(argv) == 2
+    assert eqbench(argv) == 2
     last = capsys.readouterr().err.splitlines()[-1]
     assert last == "error: agent: gave an action the env refuses at step 0 (action: expected shape (2,), got (3,))"
 
@@ -292,7 +292,7 @@ def test_more_bad_inputs_found_by_trying_them(tmp_path):
     or a message naming another argument."""
     import warnings
 
-    from agents.config import DemoConfig, TrainConfig
+    from agents.config import ShowcaseConfig, TrainConfig
     from agents.train import init_model
 
     env = gym.make("EqPushT-v1", task="push")
@@ -307,9 +307,9 @@ def test_more_bad_inputs_found_by_trying_them(tmp_path):
     with pytest.raises(ValueError, match=r"agent: bc policy: 'missing.pt' does not exist"):
         make_agent("bc:missing.pt", env)
     with pytest.raises(ValueError, match="tile: must be a multiple of 16 px, got 7"):  # was "render_size: ..."
-        DemoConfig(tile=7)
+        ShowcaseConfig(tile=7)
     with pytest.raises(ValueError, match=r"gif_tile: must be 0 \(no GIF\) or a multiple of 16 px, got 8"):
-        DemoConfig(gif_tile=8)
+        ShowcaseConfig(gif_tile=8)
     for env_id in ("EqPushT-v1", "EqPushT3D-v1"):  # the action given, not its image under g (was [inf, nan])
         stepped = gym.make(env_id, orientation="30deg")
         stepped.reset(seed=0)

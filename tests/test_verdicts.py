@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from agents.verdicts import SOURCE_ABSTRACT, Published, bound, in_range, magnitude, ours, qualitative
+from agents.paper.verdicts import SOURCE_ABSTRACT, Published, bound, in_range, magnitude, ours, qualitative
 
 UNKNOWN = Published(1e-2, "1e-2", SOURCE_ABSTRACT, "unknown")
 SAME = Published(1e-2, "1e-2", SOURCE_ABSTRACT, "ours", same_definition=True)

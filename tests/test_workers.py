@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from agents import benchmark as bench
+from agents.cli import eqbench
 from agents.workers import files_of, run_jobs, write_files
 
 SPEC = "planner:vn_explicit-push2d,samples=32,horizon=4,iterations=2"
@@ -156,7 +157,7 @@ def test_bad_worker_settings_are_refused_before_anything_is_written(tmp_path, mo
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
     with pytest.raises(ValueError, match=r'Ray is not installed; pip install "eqenvs\[ray\]"'):
         bench.run_benchmark(config(tmp_path / "x", ray="local"), progress=False)
-    assert bench.main(["--workers", "2", "--ray", "--out", str(tmp_path / "x")]) == 2  # a bare --ray: local Ray
+    assert eqbench(["--workers", "2", "--ray", "--out", str(tmp_path / "x")]) == 2  # a bare --ray: local Ray
     assert "Ray is not installed" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
@@ -203,7 +204,7 @@ def _without_timings(value):
 
 def test_report_on_workers_gives_the_serial_figures_and_files(tmp_path, monkeypatch):
     from agents import report
-    from agents.train import load_checkpoint
+    from agents.checkpoints import load_checkpoint
 
     tiny = {"episodes": 6, "epochs": 1, "seeds": 1, "stress": True}
     monkeypatch.setitem(report.PRESETS, "quick", tiny)
@@ -225,7 +226,7 @@ def test_sb3_seeds_on_workers_give_the_serial_models(tmp_path):
     from stable_baselines3 import PPO
 
     from agents.config import SB3Config
-    from agents.sb3 import train_seeds
+    from agents.rl.train import train_seeds
 
     common = {"steps": 128, "n_envs": 2, "eval_freq": 64, "eval_episodes": 1, "max_episode_steps": 16,
               "progress": False, "hyperparams": None}  # fmt: skip
@@ -280,7 +281,7 @@ def test_a_sweep_runs_agents_x_seeds_and_compares_over_seeds(tmp_path):
 
 def test_scale_speed_measures_and_projects(tmp_path, capsys):
     from agents.config import ScaleSpeedConfig
-    from agents.scale_speed import run
+    from agents.probes.scale_speed import run
 
     config = ScaleSpeedConfig(orientations="0deg,90deg", tasks=2, max_steps=3, ray=False, noop_jobs=4,
                               study=(2, 2, 4, 8), nodes=(1, 4), out=str(tmp_path))  # fmt: skip

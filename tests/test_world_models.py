@@ -135,9 +135,8 @@ def test_bad_model_arguments():
 
 
 def test_wrong_widths_and_a_2d_checkpoint_on_the_3d_env_raise_clear_errors(tmp_path):
-    from agents.agents import make_agent
-
     from agents.planning import MPCPlanner, default_cost
+    from agents.specs import make_agent
 
     symmetry, model, obs, action = setup("EqPushT3D-v1", "vn_explicit")
     with pytest.raises(ValueError, match=r"action: expected shape \(\.\.\., 3\) for vn_explicit on a 3D env"):

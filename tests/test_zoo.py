@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from stable_baselines3 import PPO, SAC
 
-from agents.__main__ import main
+from agents.cli import main
 from agents.config import CurvesConfig
-from agents.sb3 import ZOO_KEYS, format_curves, learning_curves, load_hyperparams
+from agents.rl.curves import format_curves, learning_curves
+from agents.rl.train import ZOO_KEYS, load_hyperparams
 
 ROOT = Path(__file__).resolve().parents[1]
 

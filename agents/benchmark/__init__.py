@@ -37,7 +37,7 @@ atomically after every task and a rerun skips the finished ones; same config, sa
 
 from __future__ import annotations
 
-from agents.benchmark.run import main, run_and_print, run_benchmark
+from agents.benchmark.run import run_and_print, run_benchmark
 from agents.benchmark.summary import SCHEMA_VERSION, load_summary, summarise
 from agents.benchmark.tables import compare, format_comparison, format_summary
 from agents.config import BenchConfig
@@ -49,7 +49,6 @@ __all__ = [
     "format_comparison",
     "format_summary",
     "load_summary",
-    "main",
     "run_and_print",
     "run_benchmark",
     "summarise",

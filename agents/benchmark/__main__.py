@@ -1,10 +1,10 @@
-"""``python -m agents.benchmark``: the same command as ``eqbench``."""
+"""``python -m agents.benchmark``: the same command as ``eqbench`` (``agents.cli.eqbench``)."""
 
 from __future__ import annotations
 
 import sys
 
-from agents.benchmark.run import main
+from agents.cli import eqbench
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(eqbench())

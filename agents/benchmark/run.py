@@ -13,7 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from agents.agents import agent_files, as_agent, make_agent
+from agents.adapters import as_agent
 from agents.benchmark.episodes import make_env, residual, run_task, task_seed
 from agents.benchmark.orientations import parse_orientations
 from agents.benchmark.plots import plot_summary
@@ -22,10 +22,11 @@ from agents.benchmark.summary import summarise
 from agents.benchmark.tables import format_summary
 from agents.benchmark.videos import write_task_videos
 from agents.config import BenchConfig
+from agents.specs import agent_files, make_agent
 from agents.workers import check_ray, files_of, run_jobs, scratch, write_files
 from eqenvs.files import write_json
 
-__all__ = ["BenchRun", "main", "run_and_print", "run_benchmark", "run_shard", "run_together"]
+__all__ = ["BenchRun", "run_and_print", "run_benchmark", "run_shard", "run_together"]
 
 
 class _Episodes:
@@ -205,10 +206,3 @@ def run_and_print(config: BenchConfig) -> dict[str, Any]:
     videos = f", videos in {config.videos_folder}" if config.videos else ""
     print(f"wrote {Path(config.out) / 'rows.jsonl'}, rows.csv, summary.json, plot.png{videos}")
     return summary
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``eqbench`` (also ``python -m agents.benchmark`` and ``python -m agents bench``)."""
-    from agents.__main__ import parse, run_command
-
-    return run_command(parse(argv, {"bench": BenchConfig}, prog="eqbench"))

@@ -20,7 +20,7 @@ from agents.benchmark.tables import format_comparison
 from agents.config import SweepConfig
 from eqenvs.files import atomic_path
 
-__all__ = ["run_sweep"]
+__all__ = ["run_and_print", "run_sweep"]
 
 
 def run_sweep(config: SweepConfig, progress: bool = True) -> str:
@@ -31,3 +31,9 @@ def run_sweep(config: SweepConfig, progress: bool = True) -> str:
     with atomic_path(Path(config.out) / "compare.txt") as tmp:
         tmp.write_text(table + "\n")
     return table
+
+
+def run_and_print(config: SweepConfig) -> None:
+    """``python -m agents sweep``: run the sweep, print the comparison and what was written."""
+    print(run_sweep(config))
+    print(f"wrote {config.out}/<label>_s<seed>/ per run and {config.out}/compare.txt")

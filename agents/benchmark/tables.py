@@ -11,7 +11,7 @@ from agents import stats
 from agents.benchmark.summary import load_summary
 from agents.config import CompareConfig
 
-__all__ = ["compare", "format_comparison", "format_summary", "task_set"]
+__all__ = ["compare", "format_comparison", "format_summary", "run_compare", "task_set"]
 
 
 def _est(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> str:
@@ -189,3 +189,8 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
 def compare(config: CompareConfig) -> str:
     """The comparison table of the finished runs in ``config.folders``."""
     return format_comparison([load_summary(folder) for folder in config.folders], reps=config.reps)
+
+
+def run_compare(config: CompareConfig) -> None:
+    """``python -m agents compare``: print the comparison table."""
+    print(compare(config))

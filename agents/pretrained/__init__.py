@@ -1,6 +1,6 @@
 """Reference world models shipped with the package, so ``eqbench --agent planner:<name>`` works on a fresh clone.
 
-Each ``<name>.pt`` here is a checkpoint written by ``agents.train.save_checkpoint`` (with its readable
+Each ``<name>.pt`` here is a checkpoint written by ``agents.checkpoints.save_checkpoint`` (with its readable
 ``<name>.pt.json``); ``README.md`` gives the command and seed that made every one of them
 (``python -m agents pretrain`` rebuilds them all). ``resolve`` turns a planner spec's checkpoint (a path or a
 name listed by ``available()``) into a file.

@@ -29,7 +29,7 @@ from tqdm import tqdm
 import eqenvs  # noqa: F401  (registers the env ids)
 from agents.config import PlanSpeedConfig
 from agents.planning import MPCPlanner, PlannerConfig, default_cost
-from agents.timing import cpu_description, median_ms
+from agents.probes.timing import cpu_description, median_ms
 from agents.world_models import build_model
 
 __all__ = ["measure"]
@@ -134,8 +134,9 @@ def _batched_speedup(orientations: int, seed: int) -> dict[str, float]:
     from pathlib import Path
 
     from agents.benchmark import BenchConfig, run_benchmark
+    from agents.checkpoints import save_checkpoint
     from agents.data import collect
-    from agents.train import TrainConfig, save_checkpoint, train
+    from agents.train import TrainConfig, train
 
     with tempfile.TemporaryDirectory() as folder:
         data = collect("EqPushT-v1", episodes=4, max_steps=10, seed=seed)

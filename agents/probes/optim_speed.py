@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from agents.config import OptimSpeedConfig
-from agents.timing import cpu_description, median_ms
+from agents.probes.timing import cpu_description, median_ms
 from eqenvs.files import write_json
 
 __all__ = ["EMULATE_AVX2", "OPTIMIZERS", "measure_epochs", "measure_ns", "measure_quality", "run"]
@@ -165,7 +165,7 @@ def _emulated(repeats: int, epochs: int) -> dict[str, Any]:
     """Run the speed part in a subprocess on an emulated AVX2-only CPU; its JSON result."""
     env = {**os.environ, **EMULATE_AVX2, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     env.setdefault("MUJOCO_GL", "egl")
-    code = f"from agents.optim_speed import print_speed_json; print_speed_json({int(repeats)}, {int(epochs)})"
+    code = f"from agents.probes.optim_speed import print_speed_json; print_speed_json({int(repeats)}, {int(epochs)})"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the emulated AVX2 run failed ({done.returncode}):\n{done.stderr[-2000:]}")

@@ -8,12 +8,12 @@ import re
 import imageio.v3 as iio
 import pytest
 
-from agents.__main__ import main
-from agents.config import DemoConfig
+from agents.cli import main
+from agents.config import ShowcaseConfig
 
 
-def test_demo_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
-    code = main(["demo", "--out", str(tmp_path), "--steps", "30", "--slice-angles", "20deg", "--heldout-angles",
+def test_showcase_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
+    code = main(["showcase", "--out", str(tmp_path), "--steps", "30", "--slice-angles", "20deg", "--heldout-angles",
                  "200deg", "--tile", "64", "--gif-tile", "32", "--steps-3d", "8", "--pusht-angles", "0deg", "150deg"
                  ])  # fmt: skip
     printed = capsys.readouterr().out
@@ -44,7 +44,7 @@ def test_demo_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
 def test_demo_angles_have_units_and_lie_in_their_split(angles, fault):
     """Issue 23: --slice-angles 100 was accepted and labelled slice; bare degrees were this command's alone."""
     with pytest.raises(ValueError, match=re.escape(fault)):
-        DemoConfig(**angles)
-    config = DemoConfig(slice_angles=("30deg", "0.5rad"), heldout_angles=("-30deg", "90deg"))
+        ShowcaseConfig(**angles)
+    config = ShowcaseConfig(slice_angles=("30deg", "0.5rad"), heldout_angles=("-30deg", "90deg"))
     assert config.slice_rad == (math.radians(30), 0.5)
     assert config.heldout_rad == (math.radians(330), math.pi / 2)

@@ -26,7 +26,7 @@ from typing import Any
 
 from agents.benchmark.run import BenchRun, run_together
 from agents.config import BenchConfig, ScaleSpeedConfig
-from agents.timing import cpu_description
+from agents.probes.timing import cpu_description
 from agents.workers import run_jobs
 from eqenvs.files import write_json
 

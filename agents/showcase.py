@@ -1,6 +1,6 @@
 """The quick end-to-end showcase: a scripted pusher across orientations, as labelled mosaic videos.
 
-    python -m agents demo     # videos/showcase_push.mp4 and videos/showcase_ladder3d.mp4 (+ GIFs), two tables
+    python -m agents showcase     # videos/showcase_push.mp4 and videos/showcase_ladder3d.mp4 (+ GIFs), two tables
 
 EqPushT-v1, at slice and held-out orientations g: the same seeded episode runs twice in frame mode:
 
@@ -12,7 +12,7 @@ EqPushT-v1, at slice and held-out orientations g: the same seeded episode runs t
 It prints both residuals per orientation and writes the mosaic of the closed-loop episodes.
 
 gym-pusht's PushT (task "pusht", its random starts, success = coverage > 0.95), solved by the contact
-planner (``eqenvs.contact``; a privileged oracle: it plans with gym-pusht's own simulator, not a learned
+planner (``eqenvs.experts.contact``; a privileged oracle: it plans with gym-pusht's own simulator, not a learned
 model) at slice and held-out orientations of frame mode: every tile is the identity's episode seen from g,
 and the table checks it (the same steps, the same final coverage).
 
@@ -33,7 +33,7 @@ import gymnasium as gym
 import numpy as np
 
 import eqenvs
-from agents.config import DemoConfig
+from agents.config import ShowcaseConfig
 from eqenvs.experts.scripted import ScriptedPusher
 from eqenvs.video import mosaic, write_video
 
@@ -56,7 +56,7 @@ def run_episode(env: gym.Env, policy: ScriptedPusher | None, actions=None, seed:
     return np.array(observations), np.array(taken), np.array(rewards), info, frames
 
 
-def orbit_2d(config: DemoConfig) -> tuple[float, list, list, list]:
+def orbit_2d(config: ShowcaseConfig) -> tuple[float, list, list, list]:
     """EqPushT-v1 in frame mode at slice and held-out angles: replay and closed-loop exactness, tiles."""
     make = dict(id="EqPushT-v1", task=config.task, render_mode="rgb_array", render_size=config.tile)
     identity_env = gym.make(**make)
@@ -109,7 +109,7 @@ class _Timed:
         return action
 
 
-def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
+def pusht_orbit(config: ShowcaseConfig) -> tuple[bool, list, list, list]:
     """The contact planner on gym-pusht's task at slice and held-out orientations (frame mode): the episodes
     must be the identity's (same steps, same final coverage, success)."""
     from eqenvs.experts.contact import ContactPlanner
@@ -128,7 +128,7 @@ def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
         streams.append(frames)
         labels.append(f"{split} {degrees:g} deg: {'success' if info['is_success'] else 'fail'}")
         colors.append((140, 255, 140) if info["is_success"] else (255, 140, 140))
-    print(f"\nEqPushT-v1 task=pusht seed={config.pusht_seed}, frame mode, contact planner (eqenvs.contact; a "
+    print(f"\nEqPushT-v1 task=pusht seed={config.pusht_seed}, frame mode, contact planner (eqenvs.experts.contact; a "
           "privileged oracle: it plans with gym-pusht's own simulator)")  # fmt: skip
     print(f"{'split':9} {'angle':>6} {'success':>7} {'steps':>5} {'coverage':>8} {'ms/step':>7} {'worst step ms':>13}")
     for split, degrees, ok, steps, coverage, ms, worst in rows:
@@ -138,7 +138,7 @@ def pusht_orbit(config: DemoConfig) -> tuple[bool, list, list, list]:
     return same and rows[0][2], streams, labels, colors
 
 
-def ladder_3d(config: DemoConfig) -> tuple[float, list, list]:
+def ladder_3d(config: ShowcaseConfig) -> tuple[float, list, list]:
     """EqPushT3D-v1 in physics mode on each rung of the SE(3) ladder: MuJoCo simulates the moved lab
     (gravity rotated with it); the deviation from the exact frame-mode trajectory is measured, not assumed."""
     from eqenvs.speed3d import position_deviation, scripted_actions
@@ -168,7 +168,7 @@ def ladder_3d(config: DemoConfig) -> tuple[float, list, list]:
     return worst, streams, labels
 
 
-def _write(out: Path, name: str, streams: list, labels: list, cols: int, config: DemoConfig, colors=None) -> None:
+def _write(out: Path, name: str, streams: list, labels: list, cols: int, config: ShowcaseConfig, colors=None) -> None:
     fps = 10  # both envs step at 10 Hz (their metadata["render_fps"])
     print(f"wrote {write_video(out / f'{name}.mp4', mosaic(streams, labels, cols=cols, label_colors=colors), fps)}")
     if config.gif_tile:
@@ -178,7 +178,7 @@ def _write(out: Path, name: str, streams: list, labels: list, cols: int, config:
         print(f"wrote {gif}")
 
 
-def run(config: DemoConfig) -> int:
+def run(config: ShowcaseConfig) -> int:
     """The showcase; exit code 1 if frame mode misses its exactness contract or PushT is not solved the same
     way at every orientation."""
     started = time.perf_counter()

@@ -1,0 +1,93 @@
+"""Configs of the speed probes: planning speed, Muon's orthogonalisation, and scaling out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agents.config.common import Threads, non_negative, positive
+from eqenvs.files import check_output_folder, check_output_path
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanSpeedConfig:
+    """Planning speed: ms per MPPI plan against the matmul floor, threads idle and busy, batched evaluation."""
+
+    repeats: int = 10
+    """Timed repeats per figure (the median is reported)."""
+    compile: bool = True
+    """Also measure the plan with torch.compile of the rollout (~40 s of compilation once)."""
+    orientations: int = 6
+    """Orientations of the batched-evaluation measurement."""
+    thread_counts: tuple[int, ...] = (1, 2)
+    """torch thread counts to measure, each on an idle machine and beside a busy process."""
+    batches: tuple[int, ...] = (1, 18)
+    """Observations planned for at once in the thread measurements (eqbench: 17 orientations + the identity)."""
+    busy: bool = True
+    """Also measure beside one CPU-bound process (a busy machine)."""
+
+    def __post_init__(self) -> None:
+        positive(self, "repeats", "orientations")
+        for name in ("thread_counts", "batches"):
+            values = getattr(self, name)
+            if not values or any(n < 1 for n in values):
+                raise ValueError(f"{name}: must be positive integers, got {values}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptimSpeedConfig:
+    """Optimiser speed and quality: Muon's orthogonalisation in bf16 vs float32, natively and on an emulated
+    AVX2-only CPU; seconds per epoch; what each optimiser buys in model quality (~2.5 minutes)."""
+
+    repeats: int = 10
+    """Timed repeats per orthogonalisation."""
+    epochs: int = 1
+    """Epochs timed per model and optimiser."""
+    seeds: int = 1
+    """Seeds of the quality table (0: none)."""
+    quality: bool = True
+    """Train the quality table (the quick preset's budget per seed)."""
+    emulation: bool = True
+    """Also run the speed part in a subprocess on an emulated AVX2-only CPU."""
+    json: Path | None = None
+    """Also write every figure to this .json file."""
+
+    def __post_init__(self) -> None:
+        positive(self, "repeats", "epochs")
+        non_negative(self, "seeds")
+        if self.json is not None:
+            check_output_path(self.json, ".json", "json")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleSpeedConfig(Threads):
+    """Serial vs --workers vs Ray on one planner benchmark (rows compared), the per-shard costs, and the projected
+    wall time of a large sweep on 1, 8 and 64 nodes (python -m agents scale-speed; ~8 minutes on 2 cores)."""
+
+    agent: str = "planner:vn_explicit-push2d"
+    """The agent benchmarked (a spec, as for eqbench)."""
+    orientations: str = "slice,heldout"
+    """Orientations (the 2D default: 17)."""
+    tasks: int = 16
+    """Tasks (shards) of the measured benchmark."""
+    max_steps: int = 60
+    """Episode length cap (the README's planning tables use 60)."""
+    workers: int = 2
+    """Workers of the parallel runs."""
+    ray: bool = True
+    """Also run on a local Ray instance, and measure Ray's per-shard overhead."""
+    noop_jobs: int = 200
+    """Empty jobs timed to measure the scheduling overhead per shard."""
+    study: tuple[int, int, int, int] = (10, 5, 17, 64)
+    """The projected sweep: agents, seeds, orientations, tasks."""
+    nodes: tuple[int, ...] = (1, 8, 64)
+    """Cluster sizes of the projection (nodes like this machine)."""
+    out: str = "runs/scale"
+    """Folder for the three benchmark runs and scale.json."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        positive(self, "tasks", "max_steps", "workers", "noop_jobs")
+        if not self.nodes or any(n < 1 for n in self.nodes) or any(n < 1 for n in self.study):
+            raise ValueError(f"nodes/study: must be positive integers, got {self.nodes} / {self.study}")
+        check_output_folder(self.out, "out")

@@ -1,0 +1,10 @@
+"""Speed probes: commands that measure how fast the toolkit runs on the machine at hand and print their figures
+(they are benchmarks of the code, not of agents: ``agents.benchmark`` is eqbench).
+
+* ``plan_speed`` (``python -m agents plan-speed``): one MPPI plan against the matmul floor, eager and compiled;
+  torch threads on an idle and a busy machine; batched evaluation;
+* ``optim_speed`` (``optim-speed``): Muon's orthogonalisation in bfloat16 vs float32, natively and on an emulated
+  AVX2-only CPU, and what each optimiser buys in model quality;
+* ``scale_speed`` (``scale-speed``): one benchmark serial, on worker processes and on Ray (rows compared), and
+  the cost model of a large sweep.
+"""
