@@ -56,3 +56,14 @@ def test_world_model_data_starts_in_the_training_range():
     assert np.allclose(data.canonical(data.symmetry())[0][0], first, atol=1e-12)  # episode 0 started there
     with pytest.raises(ValueError, match="seed < 10000"):
         collect("EqPushT-v1", episodes=1, seed=10_000)
+
+
+def test_a_run_of_seen_orientations_only_shows_its_success_in_compare(tmp_path):
+    """A tuning run has no held-out orientation, so no headline; compare still reports its seen success."""
+    config = BenchConfig(agent="scripted", task="push", orientations="0deg,30deg", tasks=3, max_steps=40, videos=0,
+                         task_set="validation", label="tuned", out=str(tmp_path / "run"))  # fmt: skip
+    summary = run_benchmark(config, progress=False)
+    assert "headline" not in summary and summary["seen_only"]["success"]["n"] == 3
+    line = next(x for x in format_comparison([summary], reps=20).splitlines() if x.startswith("[validation] tuned"))
+    mean = summary["seen_only"]["success"]["mean"]
+    assert f"{mean:.2f} [" in line  # the estimate with its interval, not n/a

@@ -142,6 +142,11 @@ def summarise(rows: list[dict], targets: list[Target], config: BenchConfig, unit
                 "success_difference": per[worst]["paired_vs_reference"]["success"]["difference"],
                 "error_ratio": per[worst]["pos_error"]["mean"] / seen_mean if seen_mean > 0 else None,
             }  # fmt: skip
+    if complete and seen and "headline" not in summary:  # no held-out orientation (a tuning run): the seen alone
+        summary["seen_only"] = {
+            "success": stats.proportion_of_means(_pooled(tables["success"], seen, complete)).to_json(),
+            "pos_error": stats.mean_interval(_pooled(tables["pos_error"], seen, complete)).to_json(),
+        }
     summary["exactness"] = {
         "max_abs_paired_difference": {
             m: _finite_max([per[n]["paired_vs_reference"][m]["max_abs"] for n in per]) for m in PAIRED

@@ -123,6 +123,8 @@ def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
                  if s["orientations"].get(n, {}).get("coverage", {}).get("mean") is not None]  # fmt: skip
         row[key] = float(np.mean(means)) if means else None
     if any("headline" not in s for s in group):
+        if len(group) == 1 and "seen_only" in first:  # a run of seen orientations only: their success alone
+            row.update(seen=first["seen_only"]["success"], err_seen=first["seen_only"]["pos_error"], statistic="mean")
         return row
     if len(group) == 1:
         head, error = first["headline"], first["error"]
