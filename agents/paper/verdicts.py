@@ -115,9 +115,9 @@ def in_range(low: float, high: float, published: Published, factor: float) -> Ve
     return Verdict("differs", ratio, band)
 
 
-def bound(ours: float, limit: float, quoted: str) -> Verdict:
+def bound(ours: float, limit: float) -> Verdict:
     """A published bound ``<= limit``: reproduced if ours holds it; not reproduced (x ours / limit) if not."""
-    band = f"reproduced if <= {quoted}"
+    band = f"reproduced if ours <= {limit:.3g}"
     if not math.isfinite(ours):
         return Verdict("not reproduced", None, band)
     return Verdict("reproduced", ours / limit, band) if ours <= limit else Verdict("not reproduced", ours / limit, band)
