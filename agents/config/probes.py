@@ -1,4 +1,5 @@
-"""Configs of the speed probes: planning speed, Muon's orthogonalisation, and scaling out."""
+"""Configs of the speed probes: planning speed, Muon's orthogonalisation, scaling out, and the bit identity of
+the VN code across a speed change."""
 
 from __future__ import annotations
 
@@ -91,3 +92,19 @@ class ScaleSpeedConfig(Threads):
         if not self.nodes or any(n < 1 for n in self.nodes) or any(n < 1 for n in self.study):
             raise ValueError(f"nodes/study: must be positive integers, got {self.nodes} / {self.study}")
         check_output_folder(self.out, "out")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BitIdentityConfig:
+    """This tree's VN outputs (shipped models, VNMLP gradients, MPPI closed loops, VN SB3 policies; float32 and
+    float64) against a git revision's, torch.equal each: a speed change must not move a published number."""
+
+    ref: str = "HEAD"
+    """The git revision compared against (its tree is archived to a temporary folder and run there)."""
+    steps: int = 3
+    """Closed-loop steps of each planner."""
+
+    def __post_init__(self) -> None:
+        positive(self, "steps")
+        if not self.ref or self.ref.startswith("-"):
+            raise ValueError(f"ref: expected a git revision, got {self.ref!r}")
