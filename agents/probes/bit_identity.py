@@ -230,12 +230,20 @@ def compare(new: dict[str, torch.Tensor], old: dict[str, torch.Tensor]) -> list[
             rows.append({"output": key, "equal": False, "note": "missing in " + ("this tree" if a is None else "ref")})
             continue
         equal = a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
-        row: dict[str, Any] = {"output": key, "equal": equal}
+        row: dict[str, Any] = {"output": key, "equal": equal, "bitwise": equal and _same_bits(a, b)}
         if not equal and a.shape == b.shape:
             scale = b.abs().max().clamp_min(torch.finfo(b.dtype).tiny) if b.is_floating_point() else 1
             row["max_relative"] = float((a - b).abs().max() / scale)
         rows.append(row)
     return rows
+
+
+def _same_bits(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal bit patterns: ``torch.equal`` also counts -0.0 == +0.0."""
+    if not a.is_floating_point():
+        return torch.equal(a, b)
+    view = {torch.float32: torch.int32, torch.float64: torch.int64}.get(a.dtype)
+    return view is None or torch.equal(a.contiguous().view(view), b.contiguous().view(view))
 
 
 def run(config: Any, log: Callable[[str], None] = print) -> int:
@@ -251,5 +259,8 @@ def run(config: Any, log: Callable[[str], None] = print) -> int:
         log(f"  {group:55s} {sum(equal):4d}/{len(equal):<4d} bit-identical")
     for r in different:
         log(f"  DIFFERS {r['output']}: {r.get('note', '')}{r.get('max_relative', '')}")
+    zeros = [r["output"] for r in rows if r["equal"] and not r["bitwise"]]
+    if zeros:
+        log(f"  equal but for the sign of some zeros (-0.0 vs +0.0): {', '.join(zeros)}")
     log(f"{len(rows) - len(different)} of {len(rows)} outputs bit-identical to {config.ref}")
     return 1 if different else 0
