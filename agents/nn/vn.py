@@ -238,10 +238,16 @@ class VNMLP(nn.Module):
         self.readout = VNLinear(hidden, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.lift.forward_cl(x.transpose(-1, -2))  # channels-last from here on
+        return self.forward_cl(x.transpose(-1, -2)).transpose(-1, -2)
+
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        """The map on channels-last ``(..., d, C_in) -> (..., d, C_out)``. The lift's product depends on the
+        input's layout (torch copies a transposed input to a contiguous one, or, when the weight does not require
+        grad, multiplies it batch by batch), so ``forward`` hands it the transposed view it always had."""
+        x = self.lift.forward_cl(x)
         for block in self.blocks:
             h = x
             for layer in block:
                 h = layer.forward_cl(h)
             x = x + h if _recording(x, h) else h.add_(x)  # x + h == h + x, bit for bit
-        return self.readout.forward_cl(x).transpose(-1, -2)
+        return self.readout.forward_cl(x)
