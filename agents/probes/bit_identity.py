@@ -11,7 +11,8 @@ So a speed change is checked here, output by output, before it is kept:
 * a ``VNMLP`` forward and backward (gradients of its parameters and of its input), float32 and float64;
 * closed loops of the MPPI planner (``make_agent("planner:...")``): the VN and MLP latent and explicit models in
   2D and 3D, float64 and the plain planner too, one observation at a time and several at once;
-* the VN SB3 policies (``agents.rl``): PPO's ``evaluate_actions`` and SAC's actor and critics, with gradients.
+* the VN SB3 policies (``agents.rl``): PPO's ``evaluate_actions`` and SAC's actor and critics, with gradients,
+  and the parameters after three steps of each policy's own optimizer.
 
 ``reference_outputs`` computes them with whatever ``agents`` is imported; ``outputs_at(ref)`` runs it on a
 ``git archive`` of ``ref`` in a subprocess (this module's own source copied in, so any revision can be compared).
@@ -72,6 +73,18 @@ def _gradients(module: torch.nn.Module, loss: torch.Tensor, prefix: str, extra: 
     named += list(dict(extra).items())
     grads = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True)
     return {f"{prefix}/grad/{n}": g for (n, _), g in zip(named, grads, strict=True) if g is not None}
+
+
+def _optimizer_steps(module: torch.nn.Module, optimizer: torch.optim.Optimizer, grads: dict[str, torch.Tensor],
+                     prefix: str, steps: int = 3) -> dict[str, torch.Tensor]:  # fmt: skip
+    """Every parameter after ``steps`` optimizer steps with the gradients ``grads`` (scaled differently each step)."""
+    named = dict(module.named_parameters())
+    for step in range(steps):
+        for name, p in named.items():
+            g = grads.get(f"{prefix}/grad/{name}")
+            p.grad = None if g is None else g * (1.0 + 0.5 * step)
+        optimizer.step()
+    return {f"{prefix}/after_steps/{name}": p.detach().clone() for name, p in named.items()}
 
 
 def _model_outputs(name: str) -> dict[str, torch.Tensor]:
@@ -163,7 +176,9 @@ def _policy_outputs() -> dict[str, torch.Tensor]:
         ppo = VNActorCriticPolicy(env.observation_space, env.action_space, lambda _: 3e-4).to(dtype)
         values, log_prob, entropy = ppo.evaluate_actions(obs, actions)
         out[f"{key}/ppo/values"], out[f"{key}/ppo/log_prob"] = values.detach(), log_prob.detach()
-        out.update(_gradients(ppo, values.sum() + log_prob.sum() + entropy.sum(), f"{key}/ppo"))
+        grads = _gradients(ppo, values.sum() + log_prob.sum() + entropy.sum(), f"{key}/ppo")
+        out.update(grads)
+        out.update(_optimizer_steps(ppo, ppo.optimizer, grads, f"{key}/ppo"))
         torch.manual_seed(0)
         sac = VNSACPolicy(env.observation_space, env.action_space, lambda _: 3e-4).to(dtype)
         torch.manual_seed(1)
@@ -171,8 +186,12 @@ def _policy_outputs() -> dict[str, torch.Tensor]:
         q1, q2 = sac.critic(obs, actions)
         out[f"{key}/sac/action"], out[f"{key}/sac/log_prob"] = action.detach(), log_prob.detach()
         out[f"{key}/sac/q"] = torch.cat([q1, q2], -1).detach()
-        out.update(_gradients(sac.actor, action.sum() + log_prob.sum(), f"{key}/sac/actor"))
-        out.update(_gradients(sac.critic, q1.sum() + q2.sum(), f"{key}/sac/critic"))
+        grads = _gradients(sac.actor, action.sum() + log_prob.sum(), f"{key}/sac/actor")
+        out.update(grads)
+        out.update(_optimizer_steps(sac.actor, sac.actor.optimizer, grads, f"{key}/sac/actor"))
+        grads = _gradients(sac.critic, q1.sum() + q2.sum(), f"{key}/sac/critic")
+        out.update(grads)
+        out.update(_optimizer_steps(sac.critic, sac.critic.optimizer, grads, f"{key}/sac/critic"))
     env.close()
     return out
 

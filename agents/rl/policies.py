@@ -122,6 +122,18 @@ class _VNLayout:
         return {**data, "env_id": self.env_id, "env_kwargs": self.env_kwargs, **self.vn_hyper}
 
 
+def _prefer_foreach(*optimizers: torch.optim.Optimizer) -> None:
+    """Step ``optimizers`` with torch's foreach implementation unless told otherwise.
+
+    On the CPU torch defaults to stepping each parameter tensor in Python (foreach is its GPU default); the VN
+    policies hold ~50 small tensors (an MLP policy ~10), so that loop is a third of a PPO update. The foreach
+    step of Adam is the same arithmetic in the same order, bit for bit (``python -m agents bit-identity``)."""
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            if group.get("foreach", False) is None and not group.get("fused"):
+                group["foreach"] = True
+
+
 def _as_parameters_dtype(module: nn.Module, obs: torch.Tensor) -> torch.Tensor:
     """SB3 hands over float32 (or float64) observations; compute in the parameters' dtype, flattened."""
     return obs.to(next(module.parameters()).dtype).flatten(1)
@@ -192,6 +204,7 @@ class VNActorCriticPolicy(_VNLayout, ActorCriticPolicy):
         self.action_net = nn.Identity()  # the extractor's actor latent is the mean
         self.log_std = nn.Parameter(torch.full((1,), float(self.log_std_init)))  # isotropic
         self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+        _prefer_foreach(self.optimizer)
 
     def _get_action_dist_from_latent(self, latent_pi: torch.Tensor) -> Any:
         mean = self.action_net(latent_pi)
@@ -285,6 +298,10 @@ class VNSACPolicy(_VNLayout, SACPolicy):
                            invariants=invariants, width=width)  # fmt: skip
         super().__init__(observation_space, action_space, lr_schedule, n_critics=n_critics,
                          share_features_extractor=False, **kwargs)  # fmt: skip
+
+    def _build(self, lr_schedule: Any) -> None:
+        super()._build(lr_schedule)
+        _prefer_foreach(self.actor.optimizer, self.critic.optimizer)
 
     def make_actor(self, features_extractor: Any = None) -> VNSACActor:
         return VNSACActor(self.observation_space, self.action_space, self.symmetry, **self.vn_hyper)
