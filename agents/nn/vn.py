@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _EPS = 1e-6
+_SMALL = 4096  # elements below which one strided reduction costs less than the slices' three dispatches
 
 
 def _recording(*tensors: torch.Tensor) -> bool:
@@ -63,11 +64,11 @@ def vector_sum(x: torch.Tensor) -> torch.Tensor:
     """``x.sum(-2, keepdim=True)`` over the d coordinates of channels-last ``(..., d, C)``.
 
     Without autograd: the additions ``x_0 + x_1 (+ x_2)`` in torch's order, on slices (torch's strided
-    reduction over a size-2 axis costs about twice a plain addition at these sizes); equal to ``sum`` but for
-    the sign of an exact zero (``sum`` adds its result to +0). With autograd: ``sum`` itself, whose backward
-    (one expand) is cheaper than the slices'."""
+    reduction over a size-2 axis costs about twice a plain addition at a planner's sizes); equal to ``sum`` but
+    for the sign of an exact zero (``sum`` adds its result to +0). With autograd, or on a few thousand elements
+    (where dispatch dominates): ``sum`` itself, whose backward (one expand) is cheaper than the slices'."""
     d = x.shape[-2]
-    if d == 1 or _recording(x):
+    if d == 1 or x.numel() < _SMALL or _recording(x):
         return x.sum(-2, keepdim=True)
     out = x[..., 0:1, :] + x[..., 1:2, :]
     for i in range(2, d):

@@ -88,7 +88,11 @@ class VNInvariants(nn.Module):
         return quarter_turns(x) if self.dim == 2 else x
 
     def forward(self, obs: torch.Tensor, extra: list[torch.Tensor] = ()) -> torch.Tensor:
-        p = self.vn(self.vectors(obs, extra))  # (..., k, d)
+        return self.of_vectors(self.vectors(obs, extra))
+
+    def of_vectors(self, x: torch.Tensor) -> torch.Tensor:
+        """The invariant features of vector channels ``x`` (``vectors``' output)."""
+        p = self.vn(x)  # (..., k, d)
         gram = (p @ p.transpose(-1, -2)).flatten(-2)  # (..., k * k): inner products, invariant
         return self.mlp(gram)
 
@@ -102,9 +106,17 @@ class VNMean(nn.Module):
         self.dim = self.channels.dim
         self.vn = VNMLP((2 if self.dim == 2 else 1) * self.channels.channels, hidden, 1, depth)
 
-    def forward(self, obs: torch.Tensor, squash: bool = True) -> torch.Tensor:
+    def vectors(self, obs: torch.Tensor) -> torch.Tensor:
+        """The observation's vector channels (in 2D with their quarter turns)."""
         x = self.channels(obs)
-        v = self.vn(quarter_turns(x) if self.dim == 2 else x)[..., 0, :]
+        return quarter_turns(x) if self.dim == 2 else x
+
+    def forward(self, obs: torch.Tensor, squash: bool = True) -> torch.Tensor:
+        return self.of_vectors(self.vectors(obs), squash)
+
+    def of_vectors(self, x: torch.Tensor, squash: bool = True) -> torch.Tensor:
+        """The mean from vector channels ``x`` (``vectors``' output)."""
+        v = self.vn(x)[..., 0, :]
         return radial_squash(v) if squash else v
 
 
@@ -151,7 +163,8 @@ class _VNExtractor(nn.Module):
         self.latent_dim_pi, self.latent_dim_vf = symmetry.action_layout.size, width
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.forward_actor(features), self.forward_critic(features)
+        vectors = self.actor.vectors(features)  # the same channels both read (the critic adds no extra ones)
+        return self.actor.of_vectors(vectors), torch.tanh(self.critic.of_vectors(vectors))
 
     def forward_actor(self, features: torch.Tensor) -> torch.Tensor:
         return self.actor(features)
