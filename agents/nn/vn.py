@@ -158,8 +158,8 @@ class VNLeakyReLU(_ChannelsLast):
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
         k = self.direction.forward_cl(x)  # (..., d, C)
         if _recording(x, k):
-            dot = vector_sum(x * k)  # (..., 1, C), invariant
-            k_norm2 = vector_sum(k * k) + _EPS
+            dot = (x * k).sum(-2, keepdim=True)  # (..., 1, C), invariant
+            k_norm2 = (k * k).sum(-2, keepdim=True) + _EPS
             # where x points against k (dot < 0), remove its component along k; elsewhere keep it
             kept = x - (torch.clamp(dot, max=0.0) / k_norm2) * k
             return self.negative_slope * x + (1 - self.negative_slope) * kept
@@ -182,10 +182,11 @@ class VNRMSNorm(_ChannelsLast):
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
         # mean over channels of |x_c|^2, then one sqrt with eps inside: no per-channel norm (whose gradient
         # at 0 would be NaN) and no slow strided norm kernel
-        square = x * x
-        mean_square = vector_sum(square).mean(-1, keepdim=True)  # (..., 1, 1)
         if _recording(x, self.gain):
+            mean_square = (x * x).sum(-2, keepdim=True).mean(-1, keepdim=True)  # (..., 1, 1)
             return x * torch.rsqrt(mean_square + self.eps) * self.gain
+        square = x * x
+        mean_square = vector_sum(square).mean(-1, keepdim=True)  # the same, with the sum over d as additions
         return torch.mul(x, torch.rsqrt(mean_square + self.eps), out=square).mul_(self.gain)  # the same, in place
 
 
@@ -206,14 +207,14 @@ class VNGate(_ChannelsLast):
 
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
         p = self.project.forward_cl(x)  # (..., d, k)
+        recording = _recording(p, self.values.weight)
         products = p[..., :, :, None] * p[..., :, None, :]  # (..., d, k, k)
-        gram = vector_sum(products.flatten(-2)).squeeze(-2)  # (..., k * k), invariant
+        # (..., k * k), invariant; without autograd the same sums over d as additions
+        gram = products.sum(-3).flatten(-2) if recording else vector_sum(products.flatten(-2)).squeeze(-2)
         first, _, second = self.scales  # Linear, SiLU, Linear: nn.Linear's own ops, without three module calls
         scales = F.linear(F.silu(F.linear(gram, first.weight, first.bias)), second.weight, second.bias)
         values = self.values.forward_cl(x)
-        if _recording(values, scales):
-            return values * scales[..., None, :]
-        return values.mul_(scales[..., None, :])
+        return values * scales[..., None, :] if recording else values.mul_(scales[..., None, :])
 
 
 class VNMLP(nn.Module):
