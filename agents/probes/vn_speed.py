@@ -9,8 +9,9 @@ busy machine slows small tensor ops more than matrix products.
 * **Networks**: a ``VNMLP`` the size of the world model's predictor (18 input channels, hidden 32, depth 2, 2D)
   against an MLP (SiLU, 3 hidden layers, the world models' baseline shape) with the same parameter count and
   one with the same FLOPs per sample (matrix products, counted by torch's ``FlopCounterMode``): the forward
-  pass and a gradient step (forward, backward and an Adam step), batch ``batch``. Target: the VN gradient step
-  <= 2x the MLP's of equal FLOPs.
+  pass and a gradient step (forward, backward and an Adam step), batch ``batch``; with ``compile``, also the VN
+  step with its loss compiled (it rounds differently from eager: the gradients' distance is printed). Target:
+  the VN gradient step <= 2x the MLP's of equal FLOPs.
 * **Planner**: one MPPI plan (300 samples x 20 steps x 6 iterations) with the shipped 2D VN latent model against
   its matmul floor (``plan_speed.matmul_floor``: the plan's matrix products through ``torch.mm`` alone), eager
   and compiled (``MPCPlanner.compile``): FLOP-rate ratio = floor / plan. Targets >= 0.5 eager, >= 0.8 compiled.
@@ -86,8 +87,10 @@ def _matching_width(inputs: int, outputs: int, target: float, size: Callable[[nn
     return width
 
 
-def networks(batch: int, repeats: int, inner: int) -> dict[str, Any]:
-    """VNMLP vs MLPs of equal parameters and equal FLOPs: forward and gradient-step seconds, and their sizes."""
+def networks(batch: int, repeats: int, inner: int, compile_step: bool = False) -> dict[str, Any]:
+    """VNMLP vs MLPs of equal parameters and equal FLOPs: forward and gradient-step seconds, and their sizes;
+    ``compile_step``: also the VN gradient step with its loss compiled (``torch.compile``, opt-in: it rounds
+    differently), its compile time and how far its float32 gradients are from eager's."""
     from agents.nn.vn import VNMLP
 
     torch.manual_seed(0)
@@ -121,8 +124,36 @@ def networks(batch: int, repeats: int, inner: int) -> dict[str, Any]:
     sizes = {name: {"parameters": _parameters(net), "flops_per_sample": _flops(net, x) / batch}
              for name, (net, x, _) in nets.items()}  # fmt: skip
     sizes["mlp_equal_flops"]["width"], sizes["mlp_equal_params"]["width"] = width_flops, width_params
-    return {"batch": batch, "sizes": sizes, "forward_s": interleaved(forward, repeats, inner),
-            "gradient_step_s": interleaved(step, repeats, inner)}  # fmt: skip
+    out = {"batch": batch, "sizes": sizes}
+    if compile_step:
+        step["vn_compiled"], out["compiled"] = _compiled_step(vn, x_vn, target_vn)
+    out.update(forward_s=interleaved(forward, repeats, inner), gradient_step_s=interleaved(step, repeats, inner))
+    return out
+
+
+def _compiled_step(vn: nn.Module, x: torch.Tensor, target: torch.Tensor) -> tuple[Callable[[], None], dict[str, float]]:
+    """A gradient step of a copy of ``vn`` with the loss compiled; its compile seconds and the largest relative
+    difference of its first gradients from eager's."""
+    import copy
+
+    net = copy.deepcopy(vn)
+    loss = torch.compile(lambda: ((net(x) - target) ** 2).mean(), dynamic=False)
+    started = time.perf_counter()
+    loss().backward()
+    seconds = time.perf_counter() - started
+    net.zero_grad()
+    loss().backward()
+    eager = torch.autograd.grad(((vn(x) - target) ** 2).mean(), list(vn.parameters()))
+    pairs = zip(net.parameters(), eager, strict=True)
+    difference = max(float((p.grad - g).abs().max() / g.abs().max()) for p, g in pairs)
+    optimiser = torch.optim.Adam(net.parameters(), lr=1e-4)
+
+    def gradient_step() -> None:
+        optimiser.zero_grad()
+        loss().backward()
+        optimiser.step()
+
+    return gradient_step, {"compile_seconds": seconds, "gradient_max_relative_difference": difference}
 
 
 def planner(repeats: int, compile_plan: bool) -> dict[str, Any]:
@@ -203,7 +234,7 @@ def measure(config: VNSpeedConfig, log: Callable[[str], None] = lambda _: None) 
     try:
         result: dict[str, Any] = {"machine": cpu_description(), "load_before": os.getloadavg()}
         log("networks: VN vs MLP of equal parameters and equal FLOPs")
-        result["networks"] = networks(config.batch, config.repeats, config.inner)
+        result["networks"] = networks(config.batch, config.repeats, config.inner, config.compile)
         log("planner: eager" + (" and compiled (torch.compile ~10-80 s once)" if config.compile else ""))
         result["planner"] = planner(config.repeats, config.compile)
         if config.ppo_steps:
@@ -220,7 +251,9 @@ def format_result(r: dict[str, Any]) -> str:
     m = r["machine"]
     load = f"load average {r['load_before'][0]:.2f} before, {r.get('load_after', r['load_before'])[0]:.2f} after"
     lines = [f"machine: {m['model']}, {m['cores']} cores, torch {m['torch']} ({m['torch_cpu_capability']}); "
-             f"one torch thread; {load}"]  # fmt: skip
+             f"one torch thread; {load}",
+             "eager: the numerics of the published tables, bit for bit (python -m agents bit-identity); compiled: "
+             "opt-in, rounds differently"]  # fmt: skip
     net = r["networks"]
     sizes, fwd, step = net["sizes"], net["forward_s"], net["gradient_step_s"]
     lines.append(f"networks, batch {net['batch']} (ms per call; ratio = VN / MLP):")
@@ -233,15 +266,23 @@ def format_result(r: dict[str, Any]) -> str:
         lines.append(f"  {label + width:32s} {s['parameters']:7,d} params {s['flops_per_sample']:9,.0f} FLOP/sample  "
                      f"forward {1e3 * fwd[name]:7.3f}  gradient step {1e3 * step[name]:7.3f}{ratio}")  # fmt: skip
     target = TARGETS["gradient_step"]
-    got = step["vn"] / step["mlp_equal_flops"]
-    lines.append(f"  VN gradient step / MLP of equal FLOPs: x{got:.2f} (target <= {target:g}: "
-                 f"{'met' if got <= target else 'not met'})")  # fmt: skip
+    for name, label in (("vn", "eager, bit-identical"), ("vn_compiled", "compiled")):
+        if name not in step:
+            continue
+        got = step[name] / step["mlp_equal_flops"]
+        extra = ""
+        if name == "vn_compiled":
+            c = net["compiled"]
+            extra = (f"; {1e3 * step[name]:.3f} ms, compiled in {c['compile_seconds']:.0f} s (first call), "
+                     f"float32 gradients {c['gradient_max_relative_difference']:.1e} from eager's")  # fmt: skip
+        lines.append(f"  VN gradient step ({label}) / MLP of equal FLOPs: x{got:.2f} (target <= {target:g}: "
+                     f"{'met' if got <= target else 'not met'}){extra}")  # fmt: skip
     p = r["planner"]
     lines.append(f"one MPPI plan (300 x 20 x 6, shipped vn_latent-push2d), {p['gflop_per_plan']:.2f} GFLOP; "
                  f"matmul floor {1e3 * p['seconds']['floor']:.1f} ms:")  # fmt: skip
     for name, ratio in p["flop_rate_ratio"].items():
         target = TARGETS[f"plan_{name}"]
-        extra = f"  (compiled in {p['compile_seconds']:.0f} s)" if name == "compiled" else ""
+        extra = f"  (compiled in {p['compile_seconds']:.0f} s, first plan)" if name == "compiled" else ""
         lines.append(f"  {name:8s} {1e3 * p['seconds'][name]:7.1f} ms  FLOP-rate ratio {ratio:.2f} (target >= "
                      f"{target:g}: {'met' if ratio >= target else 'not met'}){extra}")  # fmt: skip
     if "ppo" in r:
