@@ -17,6 +17,7 @@ from typing import Any
 from agents.config import (
     BCConfig,
     BenchConfig,
+    BitIdentityConfig,
     CollectConfig,
     CompareConfig,
     CurvesConfig,
@@ -34,6 +35,7 @@ from agents.config import (
     SweepConfig,
     Threads,
     TrainCommand,
+    VNSpeedConfig,
 )
 
 __all__ = ["COMMANDS", "USAGE", "Command", "eqbench", "main", "parse", "run_command"]
@@ -56,6 +58,8 @@ USAGE = """python -m agents <command>: the world-model pipeline, baselines, benc
     python -m agents plan-speed            ms per plan vs the matmul floor; threads idle and busy
     python -m agents scale-speed           serial vs --workers vs Ray (rows compared); a large sweep's cost model
     python -m agents optim-speed           Muon's orthogonalisation bf16 vs float32 (emulated AVX2 too); quality
+    python -m agents vn-speed              VN vs MLP (equal params, equal FLOPs), plan vs matmul floor, SB3 PPO steps/s
+    python -m agents bit-identity --ref HEAD   VN outputs bit for bit against a git revision (a speed change's check)
     python -m agents pretrain              rebuild the reference models shipped in agents/pretrained
     python -m agents showcase              the environment showcase (make demo runs it, then the story)
 
@@ -90,6 +94,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("plan-speed", PlanSpeedConfig, "agents.probes.plan_speed:run"),
     Command("optim-speed", OptimSpeedConfig, "agents.probes.optim_speed:run"),
     Command("scale-speed", ScaleSpeedConfig, "agents.probes.scale_speed:run"),
+    Command("vn-speed", VNSpeedConfig, "agents.probes.vn_speed:run"),
+    Command("bit-identity", BitIdentityConfig, "agents.probes.bit_identity:run"),
     Command("pretrain", PretrainConfig, "agents.pretrain:pretrain"),
     Command("showcase", ShowcaseConfig, "agents.showcase:run"),
 )

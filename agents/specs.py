@@ -6,7 +6,8 @@ spec                                   agent
 ``planner:<checkpoint>[,k=v...]``      a world model + MPC planner; the checkpoint is a .pt file or the
                                        name of a shipped reference model (``agents.pretrained``); ``k=v``:
                                        PlannerConfig fields (3D: ``PLANNER_DEFAULTS_3D[task]`` first), plus
-                                       ``dtype=float64``, ``compile=true``, ``device=cuda`` and
+                                       ``dtype=float64``, ``compile=true`` (``MPCPlanner.compile``: faster,
+                                       rounds differently from eager), ``device=cuda`` and
                                        ``canonical=true`` (the whole agent run in each observation's
                                        frame: ``agents.canonical``) and ``heading_weight=`` (the cost's
                                        heading term); booleans are true/false (1/0, yes/no, on/off)
@@ -108,12 +109,13 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
     except (RuntimeError, ValueError, AssertionError) as err:  # an unknown or unavailable device (torch asserts
         # that it was compiled with CUDA)
         raise ValueError(f"agent: device={device!r} is not usable here ({err})") from None
-    if compile_model:
-        model.rollout = torch.compile(model.rollout, dynamic=False)  # shape-specialised, fused kernels
     task = env.unwrapped.task
     config = default_planner_config(model.symmetry, task, **overrides)  # 3D: tuned per task
     cost = default_cost(model.symmetry, task, heading_weight)
-    agent = PlannerAgent(MPCPlanner(model, cost, config), label)
+    planner = MPCPlanner(model, cost, config)
+    if compile_model:
+        planner.compile()  # shape-specialised, fused kernels (rounding differs from eager)
+    agent = PlannerAgent(planner, label)
     return CanonicalAgent(agent, model.symmetry, label) if canonical else agent
 
 

@@ -15,7 +15,7 @@ module             configs
 ``imitation``      demos, bc
 ``rl``             sb3, curves
 ``paper``          paper
-``probes``         plan-speed, optim-speed, scale-speed
+``probes``         plan-speed, optim-speed, scale-speed, vn-speed, bit-identity
 ``showcase``       story, demo
 =================  ===========================================================================================
 
@@ -32,7 +32,13 @@ from agents.config.benchmark import BENCH_ENV_DEFAULTS, TASKS, BenchConfig, Comp
 from agents.config.common import EnvId, JsonObject, Threads, Workers, json_object, parse_bool, ray_host_port
 from agents.config.imitation import BCConfig, DemosConfig
 from agents.config.paper import PAPER_BEGIN, PAPER_CLAIMS, PAPER_END, PaperConfig
-from agents.config.probes import OptimSpeedConfig, PlanSpeedConfig, ScaleSpeedConfig
+from agents.config.probes import (
+    BitIdentityConfig,
+    OptimSpeedConfig,
+    PlanSpeedConfig,
+    ScaleSpeedConfig,
+    VNSpeedConfig,
+)
 from agents.config.rl import CurvesConfig, SB3Config
 from agents.config.showcase import ShowcaseConfig, StoryConfig
 from agents.config.world_models import (
@@ -54,6 +60,7 @@ __all__ = [
     "TASKS",
     "BCConfig",
     "BenchConfig",
+    "BitIdentityConfig",
     "CollectConfig",
     "CompareConfig",
     "CurvesConfig",
@@ -76,6 +83,7 @@ __all__ = [
     "Threads",
     "TrainCommand",
     "TrainConfig",
+    "VNSpeedConfig",
     "Workers",
     "json_object",
     "parse_bool",

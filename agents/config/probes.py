@@ -1,4 +1,5 @@
-"""Configs of the speed probes: planning speed, Muon's orthogonalisation, and scaling out."""
+"""Configs of the speed probes: planning speed, Muon's orthogonalisation, scaling out, VN against plain networks,
+and the bit identity of the VN code across a speed change."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ class PlanSpeedConfig:
     repeats: int = 10
     """Timed repeats per figure (the median is reported)."""
     compile: bool = True
-    """Also measure the plan with torch.compile of the rollout (~40 s of compilation once)."""
+    """Also measure the plan with torch.compile of the rollout and cost (~10-80 s of compilation once)."""
     orientations: int = 6
     """Orientations of the batched-evaluation measurement."""
     thread_counts: tuple[int, ...] = (1, 2)
@@ -91,3 +92,50 @@ class ScaleSpeedConfig(Threads):
         if not self.nodes or any(n < 1 for n in self.nodes) or any(n < 1 for n in self.study):
             raise ValueError(f"nodes/study: must be positive integers, got {self.nodes} / {self.study}")
         check_output_folder(self.out, "out")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BitIdentityConfig:
+    """This tree's VN outputs (shipped models, VNMLP gradients, MPPI closed loops, VN SB3 policies; float32 and
+    float64) against a git revision's, torch.equal each: a speed change must not move a published number."""
+
+    ref: str = "HEAD"
+    """The git revision compared against (its tree is archived to a temporary folder and run there)."""
+    steps: int = 3
+    """Closed-loop steps of each planner."""
+
+    def __post_init__(self) -> None:
+        positive(self, "steps")
+        if not self.ref or self.ref.startswith("-"):
+            raise ValueError(f"ref: expected a git revision, got {self.ref!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class VNSpeedConfig:
+    """VN against plain networks side by side, one torch thread: VNMLP vs MLPs of equal parameters and equal FLOPs
+    (forward, gradient step), one MPPI plan against its matmul floor eager and compiled, and SB3 PPO steps/s with
+    the VN and the MLP policy (~3 minutes; torch.compile ~10-80 s once)."""
+
+    repeats: int = 7
+    """Interleaved timing rounds per figure (the median is reported)."""
+    inner: int = 20
+    """Calls per round in the network timings."""
+    batch: int = 128
+    """Batch of the network timings (the world models' training batch)."""
+    compile: bool = True
+    """Also time the plan with MPPI's inner loop compiled (MPCPlanner.compile)."""
+    ppo_steps: int = 2048
+    """Environment steps per PPO measurement (the shipped PPO's one rollout of 8 envs x 256 and its update; 0:
+    skip PPO)."""
+    ppo_repeats: int = 3
+    """Interleaved PPO rounds."""
+    progress: bool = True
+    """Show a progress bar."""
+    json: Path | None = None
+    """Also write every figure to this .json file."""
+
+    def __post_init__(self) -> None:
+        positive(self, "repeats", "inner", "batch", "ppo_repeats")
+        non_negative(self, "ppo_steps")
+        if self.json is not None:
+            check_output_path(self.json, ".json", "json")

@@ -21,6 +21,13 @@ is SO(2)-equivariant (quarter turns commute with rotations, not with reflections
 Layout: layers take and return ``(..., C, d)``. Internally (``forward_cl``) they work channels-last,
 ``(..., d, C)``, so that channel mixing is one matrix product over all samples and coordinates rather than
 many tiny ones; ``VNMLP`` transposes once on the way in and once on the way out.
+
+Speed without new rounding: the published tables were computed with these layers, so every speed-up here keeps
+each output bit for bit (``python -m agents bit-identity`` checks it). Matrix products keep their operands'
+layouts and row order (MKL's float64 results depend on where a row sits in the matrix); sums over the d
+coordinates of a vector are written as ``a + b (+ c)`` on slices, the same additions in the same order that
+``sum(-2)`` does, without its slow strided reduction; the gate's MLP is called through ``F.linear`` (the ops
+``nn.Linear`` runs) rather than three module calls.
 """
 
 from __future__ import annotations
@@ -29,11 +36,44 @@ import abc
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["VNMLP", "ExtrinsicLinear", "VNLeakyReLU", "VNLinear", "VNRMSNorm", "make_extrinsic", "quarter_turns"]
+__all__ = [
+    "VNMLP",
+    "ExtrinsicLinear",
+    "VNLeakyReLU",
+    "VNLinear",
+    "VNRMSNorm",
+    "make_extrinsic",
+    "quarter_turns",
+    "vector_sum",
+]
 
 _EPS = 1e-6
+_SMALL = 4096  # elements below which one strided reduction costs less than the slices' three dispatches
+
+
+def _recording(*tensors: torch.Tensor) -> bool:
+    """Whether autograd records an op on ``tensors``: then layers use out-of-place ops (the graph of the code as
+    it was, so gradients keep their rounding too); otherwise they reuse their own temporaries in place."""
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
+def vector_sum(x: torch.Tensor) -> torch.Tensor:
+    """``x.sum(-2, keepdim=True)`` over the d coordinates of channels-last ``(..., d, C)``.
+
+    Without autograd: the additions ``x_0 + x_1 (+ x_2)`` in torch's order, on slices (torch's strided
+    reduction over a size-2 axis costs about twice a plain addition at a planner's sizes); equal to ``sum`` but
+    for the sign of an exact zero (``sum`` adds its result to +0). With autograd, or on a few thousand elements
+    (where dispatch dominates): ``sum`` itself, whose backward (one expand) is cheaper than the slices'."""
+    d = x.shape[-2]
+    if d == 1 or x.numel() < _SMALL or _recording(x):
+        return x.sum(-2, keepdim=True)
+    out = x[..., 0:1, :] + x[..., 1:2, :]
+    for i in range(2, d):
+        out += x[..., i : i + 1, :]
+    return out
 
 
 def quarter_turns(x: torch.Tensor) -> torch.Tensor:
@@ -64,7 +104,9 @@ class VNLinear(_ChannelsLast):
         nn.init.uniform_(self.weight, -1 / math.sqrt(in_channels), 1 / math.sqrt(in_channels))
 
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
-        return x @ self.weight.T  # (..., d, C_in) @ (C_in, C_out): one matrix product
+        # (..., d, C_in) @ (C_in, C_out): one matrix product (F.linear without a bias is torch.matmul with
+        # weight.t(), so MKL sees exactly the operands of ``x @ self.weight.T``)
+        return F.linear(x, self.weight)
 
 
 class ExtrinsicLinear(_ChannelsLast):
@@ -115,11 +157,18 @@ class VNLeakyReLU(_ChannelsLast):
 
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
         k = self.direction.forward_cl(x)  # (..., d, C)
-        dot = (x * k).sum(-2, keepdim=True)  # (..., 1, C), invariant
-        k_norm2 = (k * k).sum(-2, keepdim=True) + _EPS
-        # where x points against k (dot < 0), remove its component along k; elsewhere keep it
-        kept = x - (torch.clamp(dot, max=0.0) / k_norm2) * k
-        return self.negative_slope * x + (1 - self.negative_slope) * kept
+        if _recording(x, k):
+            dot = (x * k).sum(-2, keepdim=True)  # (..., 1, C), invariant
+            k_norm2 = (k * k).sum(-2, keepdim=True) + _EPS
+            # where x points against k (dot < 0), remove its component along k; elsewhere keep it
+            kept = x - (torch.clamp(dot, max=0.0) / k_norm2) * k
+            return self.negative_slope * x + (1 - self.negative_slope) * kept
+        # the same ops in the same order, in two buffers (a planner's decode runs this on ~10^6 floats)
+        work = x * k
+        dot = vector_sum(work)
+        k_norm2 = vector_sum(torch.mul(k, k, out=work)).add_(_EPS)
+        kept = torch.sub(x, torch.mul(torch.clamp(dot, max=0.0).div_(k_norm2), k, out=work), out=work)
+        return torch.mul(x, self.negative_slope, out=k).add_(kept.mul_(1 - self.negative_slope))
 
 
 class VNRMSNorm(_ChannelsLast):
@@ -133,8 +182,12 @@ class VNRMSNorm(_ChannelsLast):
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
         # mean over channels of |x_c|^2, then one sqrt with eps inside: no per-channel norm (whose gradient
         # at 0 would be NaN) and no slow strided norm kernel
-        mean_square = (x * x).sum(-2, keepdim=True).mean(-1, keepdim=True)  # (..., 1, 1)
-        return x * torch.rsqrt(mean_square + self.eps) * self.gain
+        if _recording(x, self.gain):
+            mean_square = (x * x).sum(-2, keepdim=True).mean(-1, keepdim=True)  # (..., 1, 1)
+            return x * torch.rsqrt(mean_square + self.eps) * self.gain
+        square = x * x
+        mean_square = vector_sum(square).mean(-1, keepdim=True)  # the same, with the sum over d as additions
+        return torch.mul(x, torch.rsqrt(mean_square + self.eps), out=square).mul_(self.gain)  # the same, in place
 
 
 class VNGate(_ChannelsLast):
@@ -154,8 +207,14 @@ class VNGate(_ChannelsLast):
 
     def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
         p = self.project.forward_cl(x)  # (..., d, k)
-        gram = (p[..., :, :, None] * p[..., :, None, :]).sum(-3).flatten(-2)  # (..., k * k), invariant
-        return self.values.forward_cl(x) * self.scales(gram)[..., None, :]
+        recording = _recording(p, self.values.weight)
+        products = p[..., :, :, None] * p[..., :, None, :]  # (..., d, k, k)
+        # (..., k * k), invariant; without autograd the same sums over d as additions
+        gram = products.sum(-3).flatten(-2) if recording else vector_sum(products.flatten(-2)).squeeze(-2)
+        first, _, second = self.scales  # Linear, SiLU, Linear: nn.Linear's own ops, without three module calls
+        scales = F.linear(F.silu(F.linear(gram, first.weight, first.bias)), second.weight, second.bias)
+        values = self.values.forward_cl(x)
+        return values * scales[..., None, :] if recording else values.mul_(scales[..., None, :])
 
 
 class VNMLP(nn.Module):
@@ -181,10 +240,16 @@ class VNMLP(nn.Module):
         self.readout = VNLinear(hidden, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.lift.forward_cl(x.transpose(-1, -2))  # channels-last from here on
+        return self.forward_cl(x.transpose(-1, -2)).transpose(-1, -2)
+
+    def forward_cl(self, x: torch.Tensor) -> torch.Tensor:
+        """The map on channels-last ``(..., d, C_in) -> (..., d, C_out)``. The lift's product depends on the
+        input's layout (torch copies a transposed input to a contiguous one, or, when the weight does not require
+        grad, multiplies it batch by batch), so ``forward`` hands it the transposed view it always had."""
+        x = self.lift.forward_cl(x)
         for block in self.blocks:
             h = x
             for layer in block:
                 h = layer.forward_cl(h)
-            x = x + h
-        return self.readout.forward_cl(x).transpose(-1, -2)
+            x = x + h if _recording(x, h) else h.add_(x)  # x + h == h + x, bit for bit
+        return self.readout.forward_cl(x)

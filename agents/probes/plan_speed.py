@@ -1,11 +1,11 @@
 """Planning speed: one MPPI plan with the 2D VN latent model against torch's matmul at the same shapes, and
 batched against one-by-one evaluation of orientations.
 
-    python -m agents plan-speed            # about 2 minutes (torch.compile takes ~40 s once)
+    python -m agents plan-speed            # about 2 minutes (torch.compile takes ~10-80 s once)
 
 * ms per plan (300 samples x horizon 20 x 6 iterations) with 1 and 2 torch threads, on an idle machine and
   beside one CPU-bound process (a busy machine: torch's thread pool collapses there);
-* eager and with ``torch.compile`` of the rollout, one thread;
+* eager and with ``torch.compile`` of the rollout and cost (``MPCPlanner.compile``), one thread;
 * the matmul floor: every matrix product of one plan (shapes recorded by the profiler) replayed with
   ``torch.mm`` alone; FLOP-rate ratio = floor time / plan time (the same FLOPs), target >= 0.5;
 * batched evaluation: one benchmark task at several orientations, planned in one batch vs one by one.
@@ -32,10 +32,10 @@ from agents.planning import MPCPlanner, PlannerConfig, default_cost
 from agents.probes.timing import cpu_description, median_ms
 from agents.world_models import build_model
 
-__all__ = ["measure"]
+__all__ = ["matmul_floor", "matmul_shapes", "measure"]
 
 
-def _matmul_shapes(planner: MPCPlanner, obs: np.ndarray) -> list[tuple[int, int, int]]:
+def matmul_shapes(planner: MPCPlanner, obs: np.ndarray) -> list[tuple[int, int, int]]:
     """(M, K, N) of every matrix product in one plan, from the profiler's recorded input shapes."""
     from torch.profiler import ProfilerActivity, profile
 
@@ -49,6 +49,14 @@ def _matmul_shapes(planner: MPCPlanner, obs: np.ndarray) -> list[tuple[int, int,
             if len(a) == 2 and len(b) == 2:
                 shapes.append((a[0], a[1], b[1]))
     return shapes
+
+
+def matmul_floor(shapes: list[tuple[int, int, int]], repeats: int) -> tuple[float, float]:
+    """(FLOPs, seconds) of the matrix products ``shapes`` replayed with ``torch.mm`` alone (random operands, one
+    call each per repeat; the median): the floor a plan with those products cannot beat."""
+    flops = sum(2.0 * m * k * n for m, k, n in shapes)
+    operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
+    return flops, 1e-3 * median_ms(lambda: [torch.mm(a, b) for a, b in operands], repeats)
 
 
 @contextmanager
@@ -103,17 +111,14 @@ def measure(repeats: int = 10, compile_model: bool = True, orientations: int = 6
         bar.set_postfix_str("eager plan and its matmul floor")
         eager = 1e-3 * median_ms(plan, repeats)
         bar.update()
-        shapes = _matmul_shapes(planner, obs)
-        flops = sum(2.0 * m * k * n for m, k, n in shapes)
-        operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
-        floor = 1e-3 * median_ms(lambda: [torch.mm(a, b) for a, b in operands], repeats)
+        flops, floor = matmul_floor(matmul_shapes(planner, obs), repeats)
         bar.update()
         result.update(gflop_per_plan=flops / 1e9, matmul_floor_ms=1e3 * floor, eager_ms=1e3 * eager,
                       eager_flop_rate_ratio=floor / eager, matmul_gflops=flops / floor / 1e9)  # fmt: skip
         if compile_model:
-            bar.set_postfix_str("torch.compile (~40 s once)")
+            bar.set_postfix_str("torch.compile (~10-80 s once)")
             started = time.perf_counter()
-            model.rollout = torch.compile(model.rollout, dynamic=False)
+            planner.compile()
             plan()
             result["compile_seconds"] = time.perf_counter() - started
             compiled = 1e-3 * median_ms(plan, repeats)
