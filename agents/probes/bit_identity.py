@@ -219,7 +219,11 @@ def outputs_at(ref: str | None, steps: int = 3) -> dict[str, torch.Tensor]:
         if archive.returncode:
             raise ValueError(f"ref: git archive {ref} failed: {archive.stderr.decode().strip()}")
         subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        if not (Path(folder) / "agents" / "checkpoints.py").is_file():
+            raise ValueError(f"ref: {ref} predates the layout this probe imports (agents.checkpoints, agents.specs, "
+                             "agents.rl.policies; issue 24): compare with d0c258d or later")  # fmt: skip
         probe = Path(folder) / "agents" / "probes" / "bit_identity.py"
+        probe.parent.mkdir(exist_ok=True)
         probe.write_text(Path(__file__).read_text())  # this harness, whatever the revision holds
         return _outputs_in(Path(folder), steps)
 
@@ -236,7 +240,8 @@ def _outputs_in(tree: Path, steps: int) -> dict[str, torch.Tensor]:
         command = [sys.executable, "-c", code, str(saved), str(steps), str(tree)]
         done = subprocess.run(command, cwd=tree, env=environment, capture_output=True, text=True, check=False)
         if done.returncode:
-            raise ValueError(f"the outputs of {tree} could not be computed:\n{done.stderr[-3000:]}")
+            last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit code {done.returncode}"
+            raise ValueError(f"ref: the outputs of {tree} could not be computed ({last})")
         return torch.load(saved)
 
 
