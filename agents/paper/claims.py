@@ -397,8 +397,9 @@ def _canonical_rows(s: dict, closed: dict) -> list[dict]:
                 "<= 1.0001",
             ),
             "a frame read off the observation makes any function exact; here the block's pose defines one in "
-            "every state (frame_conditioning: its direction has norm 1), so nothing breaks it. An in-frame residual "
-            "therefore measures the frame, not the model",
+            "every observed state (frame_conditioning: its direction has norm 1). An in-frame residual therefore "
+            "measures the frame, not the model; where the frame is read off predicted states it can fail (the 3D "
+            "report: the canonical MLP's 16-step rollout diverges)",
             plan.REPORT_COMMANDS["report2d"],
         )
     ]
