@@ -20,14 +20,16 @@ __all__ = [
     "comparison_groups",
     "comparison_row",
     "format_comparison",
+    "format_estimate",
+    "format_number",
     "format_summary",
     "run_compare",
     "task_set",
 ]
 
 
-def _est(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> str:
-    """``mean [low, high]`` of a named estimate; n/a when undefined."""
+def format_estimate(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> str:
+    """``mean [low, high]`` of a named estimate (``spec`` formats each number); n/a when undefined."""
     if not e or e.get("mean") is None:
         return "n/a"
     sign = "+" if signed else ""
@@ -36,8 +38,12 @@ def _est(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> s
     return f"{e['mean']:{sign}{spec}} [{e['low']:{sign}{spec}}, {e['high']:{sign}{spec}}]"
 
 
-def _num(value: float | None, spec: str) -> str:
+def format_number(value: float | None, spec: str) -> str:
+    """``value`` formatted by ``spec``; n/a for None."""
     return "n/a" if value is None else format(value, spec)
+
+
+_est, _num = format_estimate, format_number  # short names for the tables' long f-strings
 
 
 def _coverage(row: dict[str, Any]) -> str:
