@@ -91,7 +91,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("sb3", SB3Config, "agents.rl.train:train_seeds"),
     Command("bench", BenchConfig, "agents.benchmark.run:run_and_print"),
     Command("sweep", SweepConfig, "agents.benchmark.sweep:run_and_print"),
-    Command("compare", CompareConfig, "agents.benchmark.tables:run_compare"),
+    Command("compare", CompareConfig, "agents.benchmark.page:run_compare"),
     Command("page", PageConfig, "agents.benchmark.page:run_page"),
     Command("curves", CurvesConfig, "agents.rl.curves:run_curves"),
     Command("plan-speed", PlanSpeedConfig, "agents.probes.plan_speed:run"),

@@ -62,6 +62,11 @@ def test_bad_input_is_one_line_and_nothing_is_written(tmp_path, capsys, runs):
         err = capsys.readouterr().err
         assert err.startswith("error: out: ") and fault in err and err.count("\n") == 1, err
     assert (tmp_path / "file").read_text() == "x"
+    assert main(["compare", str(runs["scripted"]), "--page", str(tmp_path / "file")]) == 2  # compare --page too
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: page: ") and not captured.out  # refused before the table is printed
+    assert main(["compare", str(runs["scripted"]), "--page", str(tmp_path / "compared")]) == 0
+    assert (tmp_path / "compared" / "index.html").is_file() and "scripted" in capsys.readouterr().out
 
 
 def test_the_page_is_self_contained(tmp_path, runs):

@@ -28,11 +28,11 @@ from urllib.parse import quote
 from agents.benchmark.charts import PALETTE
 from agents.benchmark.page_html import render
 from agents.benchmark.summary import load_summary
-from agents.benchmark.tables import comparison_groups, comparison_row
-from agents.config import PageConfig
+from agents.benchmark.tables import compare, comparison_groups, comparison_row
+from agents.config import CompareConfig, PageConfig
 from eqenvs.files import atomic_path, check_output_folder
 
-__all__ = ["ASSETS", "PageRun", "read_run", "run_page", "write_page"]
+__all__ = ["ASSETS", "PageRun", "read_run", "run_compare", "run_page", "write_page"]
 
 ASSETS = ("page.css", "page.js", "icon.svg")
 """The page's own files (``agents/benchmark/web``), copied to ``<out>/page/``."""
@@ -156,3 +156,13 @@ def run_page(config: PageConfig) -> None:
     """``python -m agents page``: write the page and print where it is."""
     index = write_page(list(config.folders), config.out, config.reps, config.video_tasks, config.title)
     print(f"wrote {index} (open it in a browser; {index.parent} is self-contained)")
+
+
+def run_compare(config: CompareConfig) -> None:
+    """``python -m agents compare``: print the comparison table; with ``--page``, also write the runs' page (the
+    runner lives here, beside the page writer, as the table module never imports the page)."""
+    if config.page:
+        check_output_folder(config.page, "page")
+    print(compare(config))
+    if config.page:
+        print(f"wrote {write_page(list(config.folders), config.page, config.reps)}")

@@ -23,7 +23,6 @@ __all__ = [
     "format_estimate",
     "format_number",
     "format_summary",
-    "run_compare",
     "task_set",
 ]
 
@@ -283,8 +282,3 @@ def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
 def compare(config: CompareConfig) -> str:
     """The comparison table of the finished runs in ``config.folders``."""
     return format_comparison([load_summary(folder) for folder in config.folders], reps=config.reps)
-
-
-def run_compare(config: CompareConfig) -> None:
-    """``python -m agents compare``: print the comparison table."""
-    print(compare(config))

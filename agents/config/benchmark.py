@@ -152,9 +152,11 @@ class SweepConfig(Workers):
     videos: int = 0
     """Record the first N tasks of every run."""
     out: str = "runs/sweep"
-    """Folder: one eqbench folder per agent and seed (<label>_s<seed>), and compare.txt."""
+    """Folder: one eqbench folder per agent and seed (<label>_s<seed>), compare.txt and the results page."""
     reps: int = 2000
     """Bootstrap resamples of the comparison."""
+    page: bool = True
+    """Also write the results page of every run to <out>/page/index.html (python -m agents page)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -200,6 +202,8 @@ class CompareConfig:
     """Benchmark output folders (their --out), one or more."""
     reps: int = 2000
     """Bootstrap resamples of the across-seed intervals."""
+    page: str = ""
+    """Also write the results page of these runs to this folder (as python -m agents page FOLDER... --out PAGE)."""
 
     def __post_init__(self) -> None:
         if not self.folders:
