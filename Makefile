@@ -29,7 +29,8 @@ setup: $(VENV)/.installed
 	missing: the results page's browser test needs it; as root: apt-get install -y chromium chromium-driver"
 
 # the showcase videos, then the story: collect on the slice, train the world models, plan at every orientation.
-# Everything goes to git-ignored folders (videos/, runs/), so the quickstart leaves a clean tree
+# It ends by writing the story's results page (runs/story/page/index.html) and printing its path. Everything goes to
+# git-ignored folders (videos/, runs/), so the quickstart leaves a clean tree
 demo: setup
 	$(BIN)/python -m agents showcase
 	$(BIN)/python -m agents story
