@@ -20,9 +20,10 @@ from typing import Any
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 )  # fmt: skip
-"""Headless, and quiet: without the background-networking flags Chromium reaches out on its own at start."""
+"""Headless, and quiet: without the background-networking flags Chromium reaches out on its own at start (and
+/dev/shm, small in containers, is not used)."""
 INSTALL = ("apt-get install -y chromium chromium-driver (as root; .ci/run does it on CI, and make setup says so "
            "where it is missing)")  # fmt: skip
 

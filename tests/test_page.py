@@ -12,6 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from page_browser import browser, open_page, video_states
 
@@ -144,6 +145,12 @@ def test_the_page_in_chromium(tmp_path, runs):
         assert session.execute_script("return document.querySelector('#comparison tbody tr:nth-child(3)').className")\
             == "validation"  # fmt: skip
         assert "validation tasks" in session.execute_script("return document.querySelector('.banner').textContent")
+        # provenance: the command that reruns each run, its seeds (the validation range for the validation run) and
+        # the versions it recorded
+        text = session.execute_script("return document.getElementById('provenance').textContent")
+        assert "eqbench --env EqPushT-v1 --task push --agent scripted --orientations 0deg,45deg,100deg,200deg" in text
+        assert "env reset seeds 100000000 to 100000001" in text and "env reset seeds 1000 to 1001" in text
+        assert f"numpy {np.__version__}" in text and "validation tasks (tuning" in text
         assert session.execute_script("return document.querySelectorAll('svg.polar g.trace').length") == 4
         assert session.execute_script("return document.querySelectorAll('svg.rungs g.trace').length") == 1
 
