@@ -110,6 +110,15 @@ class SyncGroup {
   }
 }
 
+// Videos after the first task's load once the page has (their preload was "none"), so that opening a page with
+// many tasks takes as long as one with a single task.
+window.addEventListener("load", () => {
+  document.querySelectorAll("video[data-preload]").forEach((v) => {
+    v.preload = v.dataset.preload;
+    v.load();
+  });
+});
+
 const groups = new Map();
 document.querySelectorAll("section.sync").forEach((section) => groups.set(section, new SyncGroup(section)));
 
