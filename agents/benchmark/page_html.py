@@ -172,7 +172,7 @@ def _videos(runs: list[Any], tasks: list[int], links: dict[tuple[int, int, int],
     if not tasks:
         return "<p>No run of this page recorded videos (eqbench --videos N records the first N tasks).</p>"
     widest = max(len(run.summary["orientations"]) for run in runs)
-    tile = max(96, min(192, 1400 // widest))  # a row of tiles about fits a wide window
+    tile = max(64, min(192, 1300 // widest - 4))  # a row of tiles and its label fit a 1600 px window
     parts = [f'<p class="note">Every tile of a task plays on one clock: the same task at every '
              'orientation, one row per run. <label>tile size <input type="range" id="tile-size" min="64" max="320" '
              f'value="{tile}"></label></p>']  # fmt: skip
