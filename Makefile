@@ -23,10 +23,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 	@echo "setup: done ($(VENV))"
 
+# the results page's browser test (make test) needs Debian's Chromium and its driver: a hint where they are missing
 setup: $(VENV)/.installed
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || echo "setup: chromium is \
+	missing: the results page's browser test needs it; as root: apt-get install -y chromium chromium-driver"
 
 # the showcase videos, then the story: collect on the slice, train the world models, plan at every orientation.
-# Everything goes to git-ignored folders (videos/, runs/), so the quickstart leaves a clean tree
+# It ends by writing the story's results page (runs/story/page/index.html) and printing its path. Everything goes to
+# git-ignored folders (videos/, runs/), so the quickstart leaves a clean tree
 demo: setup
 	$(BIN)/python -m agents showcase
 	$(BIN)/python -m agents story

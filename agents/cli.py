@@ -24,6 +24,7 @@ from agents.config import (
     DemosConfig,
     EvaluateConfig,
     OptimSpeedConfig,
+    PageConfig,
     PaperConfig,
     PlanSpeedConfig,
     PretrainConfig,
@@ -54,6 +55,7 @@ USAGE = """python -m agents <command>: the world-model pipeline, baselines, benc
     python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
     python -m agents bench      --task push --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
     python -m agents compare    runs/bench/vn runs/bench/mlp
+    python -m agents page       runs/bench/vn runs/bench/mlp --out runs/page   the results page: table, plots, videos
     python -m agents sweep      --agents A B --seeds 0 1 2 --workers 2    agents x seeds on workers (or --ray), compared
     python -m agents plan-speed            ms per plan vs the matmul floor; threads idle and busy
     python -m agents scale-speed           serial vs --workers vs Ray (rows compared); a large sweep's cost model
@@ -89,7 +91,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("sb3", SB3Config, "agents.rl.train:train_seeds"),
     Command("bench", BenchConfig, "agents.benchmark.run:run_and_print"),
     Command("sweep", SweepConfig, "agents.benchmark.sweep:run_and_print"),
-    Command("compare", CompareConfig, "agents.benchmark.tables:run_compare"),
+    Command("compare", CompareConfig, "agents.benchmark.page:run_compare"),
+    Command("page", PageConfig, "agents.benchmark.page:run_page"),
     Command("curves", CurvesConfig, "agents.rl.curves:run_curves"),
     Command("plan-speed", PlanSpeedConfig, "agents.probes.plan_speed:run"),
     Command("optim-speed", OptimSpeedConfig, "agents.probes.optim_speed:run"),

@@ -11,6 +11,8 @@
    wide, about +-0.4: the story shows the mechanism, eqbench's 32 tasks measure it — paired differences,
    the closed-loop equivariance residual) and write a mosaic video: one row per agent, one column per
    orientation, the first task.
+5. Write the results page of the three runs (``python -m agents page``): runs/story/page/index.html, opened from
+   disk: the table, success by orientation, and the first task's videos at every orientation in sync.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = ["StoryConfig", "run_story"]  # StoryConfig lives in agents.config (th
 def run_story(config: StoryConfig, log=print, progress: bool = True) -> dict[str, Any]:
     from agents.benchmark import BenchConfig, format_summary, run_benchmark
     from agents.benchmark.orientations import parse_orientations
+    from agents.benchmark.page import write_page
     from agents.checkpoints import save_checkpoint
     from agents.data import collect, save_dataset
     from agents.train import TrainConfig, train
@@ -66,10 +69,12 @@ def run_story(config: StoryConfig, log=print, progress: bool = True) -> dict[str
     log("\n" + table)
     video = _story_mosaic(out, config, list(agents), list(next(iter(summaries.values()))["orientations"]))
     log(f"wrote {video}")
+    page = write_page([out / _slug(label) for label in agents], out / "page",
+                      title="The story: VN vs MLP world models, planned at every orientation")  # fmt: skip
     result = {"config": asdict(config), "summaries": summaries, "seconds": time.perf_counter() - started,
-              "video": str(video)}  # fmt: skip
+              "video": str(video), "page": str(page)}  # fmt: skip
     write_json(out / "story.json", result)
-    log(f"done in {result['seconds']:.0f} s")
+    log(f"done in {result['seconds']:.0f} s; the results page: {page} (open it in a browser)")
     return result
 
 

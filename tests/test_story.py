@@ -28,6 +28,11 @@ def test_story_end_to_end(tmp_path):
     assert result["summaries"]["MLP + plain planner"]["exactness"]["max_residual"] > 1e-3  # the control is not
     assert (tmp_path / "videos" / "showcase_story.mp4").stat().st_size > 1000
     assert (tmp_path / "run" / "story.json").is_file()
+    # the story ends by writing its results page and saying where it is
+    assert result["page"] == str(tmp_path / "run" / "page" / "index.html") and lines[-1].endswith(
+        f"the results page: {result['page']} (open it in a browser)"
+    )
+    assert len(list((tmp_path / "run" / "page" / "page" / "videos").rglob("*.mp4"))) == 3 * 2
 
 
 def test_sb3_baseline_command(tmp_path):

@@ -264,6 +264,7 @@ def test_a_sweep_runs_agents_x_seeds_and_compares_over_seeds(tmp_path):
     lines = {line.split("  ")[0].strip(): line.split() for line in table.splitlines()[2:4]}
     assert set(lines) == {"scripted", "random actions"} and lines["scripted"][4] == "2"  # two seeds, one line
     assert (tmp_path / "sweep" / "compare.txt").read_text() == table + "\n"
+    assert (tmp_path / "sweep" / "page" / "index.html").is_file()  # and the results page of every run
     for config in sweep.runs():  # every run as eqbench would run it alone
         serial = bench.run_benchmark(config.__class__(**{**vars(config), "workers": 1, "out": str(tmp_path / "x")}),
                                      progress=False)  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 from tqdm import tqdm
 
 from agents.adapters import as_agent
+from agents.benchmark import provenance
 from agents.benchmark.episodes import make_env, residual, run_task, task_seed
 from agents.benchmark.orientations import parse_orientations
 from agents.benchmark.plots import plot_summary
@@ -145,6 +146,7 @@ class BenchRun:
     def finish(self) -> dict[str, Any]:
         summary = summarise(self.rows, self.targets, self.config, self.unit)
         summary["seconds"] = time.perf_counter() - self.started
+        summary["provenance"] = provenance.record()  # the command and versions of the process that finished it
         write_json(self.out / "summary.json", summary)
         plot_summary(summary, self.out / "plot.png")
         episodes = _CACHE.pop(_key(self.config), None)

@@ -8,13 +8,15 @@
 Every (agent, seed) is an eqbench run in ``<out>/<label>_s<seed>`` (rows, summary, plot, as eqbench writes
 them, resumable); the shards of all runs (a task at every orientation) share one pool, so the workers stay
 busy to the end. Runs of one label are the seeds of one agent in the comparison (``python -m agents
-compare``), which is printed and written to ``<out>/compare.txt``.
+compare``), which is printed and written to ``<out>/compare.txt``; the results page of every run (``python -m
+agents page``) goes to ``<out>/page/index.html`` (``--no-page``: none).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from agents.benchmark.page import write_page
 from agents.benchmark.run import BenchRun, run_together
 from agents.benchmark.tables import format_comparison
 from agents.config import SweepConfig
@@ -30,10 +32,13 @@ def run_sweep(config: SweepConfig, progress: bool = True) -> str:
     table = format_comparison(summaries, reps=config.reps)
     with atomic_path(Path(config.out) / "compare.txt") as tmp:
         tmp.write_text(table + "\n")
+    if config.page:
+        write_page([run.config.out for run in runs], Path(config.out) / "page", reps=config.reps)
     return table
 
 
 def run_and_print(config: SweepConfig) -> None:
     """``python -m agents sweep``: run the sweep, print the comparison and what was written."""
     print(run_sweep(config))
-    print(f"wrote {config.out}/<label>_s<seed>/ per run and {config.out}/compare.txt")
+    page = f" and the results page {config.out}/page/index.html" if config.page else ""
+    print(f"wrote {config.out}/<label>_s<seed>/ per run, {config.out}/compare.txt{page}")

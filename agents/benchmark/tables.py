@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,11 +12,23 @@ from agents import stats
 from agents.benchmark.summary import load_summary
 from agents.config import CompareConfig
 
-__all__ = ["compare", "format_comparison", "format_summary", "run_compare", "task_set"]
+__all__ = [
+    "COLUMNS",
+    "COMPARISON_NOTE",
+    "Column",
+    "compare",
+    "comparison_groups",
+    "comparison_row",
+    "format_comparison",
+    "format_estimate",
+    "format_number",
+    "format_summary",
+    "task_set",
+]
 
 
-def _est(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> str:
-    """``mean [low, high]`` of a named estimate; n/a when undefined."""
+def format_estimate(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> str:
+    """``mean [low, high]`` of a named estimate (``spec`` formats each number); n/a when undefined."""
     if not e or e.get("mean") is None:
         return "n/a"
     sign = "+" if signed else ""
@@ -24,8 +37,12 @@ def _est(e: dict[str, Any] | None, spec: str = ".2f", signed: bool = False) -> s
     return f"{e['mean']:{sign}{spec}} [{e['low']:{sign}{spec}}, {e['high']:{sign}{spec}}]"
 
 
-def _num(value: float | None, spec: str) -> str:
+def format_number(value: float | None, spec: str) -> str:
+    """``value`` formatted by ``spec``; n/a for None."""
     return "n/a" if value is None else format(value, spec)
+
+
+_est, _num = format_estimate, format_number  # short names for the tables' long f-strings
 
 
 def _coverage(row: dict[str, Any]) -> str:
@@ -151,48 +168,117 @@ def _aggregate(group: list[dict[str, Any]], reps: int) -> dict[str, Any]:
     return row
 
 
+@dataclass(frozen=True)
+class Column:
+    """A column of the comparison: the row's field it shows, its header, its width in the printed table, and how
+    its cell reads (``kind``: text, count, estimate, difference, error, number with ``spec``, coverage). The printed
+    table and the results page (``agents.benchmark.page``) both draw their cells from here."""
+
+    field: str
+    header: str
+    width: int
+    kind: str
+    spec: str = ""
+    left: bool = False
+    clip: bool = False
+
+    def text(self, row: dict[str, Any]) -> str:
+        """The cell of ``row`` (an entry of ``comparison_rows``), unpadded."""
+        value = row.get(self.field)
+        if self.kind in ("text", "count"):
+            return str(value)
+        if self.kind in ("estimate", "difference"):
+            return _est(value, signed=self.kind == "difference")
+        if self.kind == "error":
+            return "n/a" if not value or value.get("mean") is None else f"{value['mean']:.4g} {row['unit']}"
+        if self.kind == "coverage":
+            return _coverage(row)
+        return _num(value, self.spec)
+
+    def estimate(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The named estimate behind the cell (``{mean, low, high, n, method}``), or None for a plain value."""
+        value = row.get(self.field)
+        return value if self.kind in ("estimate", "difference", "error") and isinstance(value, dict) else None
+
+    def value(self, row: dict[str, Any]) -> float | str | None:
+        """What the cell sorts by: the text of a text column, else the number (an estimate's mean)."""
+        if self.kind == "text":
+            return str(row.get(self.field))
+        if self.kind == "coverage":
+            return row.get("coverage_seen")
+        estimate = self.estimate(row)
+        return estimate.get("mean") if estimate is not None else row.get(self.field)
+
+    def pad(self, text: str) -> str:
+        """``text`` clipped (label columns) and padded to the printed table's width."""
+        text = text[: self.width] if self.clip else text
+        return text.ljust(self.width) if self.left else text.rjust(self.width)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("label", "agent", 34, "text", left=True, clip=True),
+    Column("env", "env", 12, "text", left=True, clip=True),
+    Column("task", "task", 5, "text", clip=True),
+    Column("mode", "mode", 7, "text", clip=True),
+    Column("runs", "runs", 4, "count"),
+    Column("seen", "success seen [95% CI]", 22, "estimate"),
+    Column("heldout", "success held-out", 20, "estimate"),
+    Column("gap", "held - seen, paired", 22, "difference"),
+    Column("err_seen", "error seen", 10, "error"),
+    Column("err_held", "error held", 10, "error"),
+    Column("ood", "OOD", 6, "number", ".3g"),
+    Column("coverage", "coverage", 11, "coverage"),
+    Column("max_paired", "max paired", 10, "number", ".2g"),
+    Column("residual", "residual", 8, "number", ".1e"),
+    Column("plan_ms", "ms/step", 7, "number", ".1f"),
+)
+"""The comparison's columns, in order."""
+
+COMPARISON_NOTE = (
+    "success: pooled per task over the seen orientations (the slice; on the ladder the identity) and over the "
+    "held-out ones, Wilson 95% intervals; held - seen: paired by task, Newcombe interval. With several runs "
+    "(seeds) of one agent: success is the mean over runs x tasks, its 95% interval the union of a bootstrap "
+    "over runs and tasks and the Wilson/Newcombe interval of the per-task means; errors the interquartile "
+    "mean with stratified-bootstrap intervals (rliable's method). OOD: final error held-out / seen; coverage: "
+    "mean final coverage of the goal T, seen / held-out (the pusht task's measure); max "
+    "paired: largest |difference| of a task's final error between orientations; residual: closed loop, "
+    "relative."
+)
+"""What the comparison's figures are (printed under the table, shown under the page's)."""
+
+
+def comparison_groups(summaries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The summaries grouped as the comparison groups them: runs that share a label, env, task, mode and task set
+    are seeds of one agent (first-seen order)."""
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for s in summaries:
+        groups[_group_key(s)].append(s)
+    return list(groups.values())
+
+
+def comparison_row(group: list[dict[str, Any]], reps: int = 2000) -> dict[str, Any]:
+    """The comparison's figures of one group (``comparison_groups``); a validation run's label says so, so that
+    tuning runs are never mistaken for a table's (test) rows."""
+    row = _aggregate(group, reps)
+    row["task_set"] = task_set(group[0])
+    if row["task_set"] == "validation":
+        row["label"] = f"[validation] {row['label']}"
+    return row
+
+
 def format_comparison(summaries: list[dict[str, Any]], reps: int = 2000) -> str:
     """One line per agent: success at the seen and the held-out orientations and their paired difference
     (the headline), the final error in the env's unit, the OOD factor and the exactness figures. Runs that
     share a label, env, task and mode are seeds of one agent and are aggregated (IQM over runs x tasks)."""
-    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
-    for s in summaries:
-        groups[_group_key(s)].append(s)
-    header = (f"{'agent':34s} {'env':12s} {'task':>5s} {'mode':>7s} {'runs':>4s} {'success seen [95% CI]':>22s} "
-              f"{'success held-out':>20s} {'held - seen, paired':>22s} {'error seen':>10s} {'error held':>10s} "
-              f"{'OOD':>6s} {'coverage':>11s} {'max paired':>10s} {'residual':>8s} {'ms/step':>7s}")  # fmt: skip
+    header = " ".join(column.pad(column.header) for column in COLUMNS)
     lines = [header, "-" * len(header)]
-    for group in groups.values():
-        r = _aggregate(group, reps)
-        if task_set(group[0]) == "validation":  # tuning runs are never mistaken for a table's (test) rows
-            r["label"] = f"[validation] {r['label']}"
-        unit = r["unit"]
-        err = lambda e, unit=unit: "n/a" if not e or e.get("mean") is None else f"{e['mean']:.4g} {unit}"  # noqa: E731
-        lines.append(
-            f"{r['label'][:34]:34s} {r['env'][:12]:12s} {str(r['task'])[:5]:>5s} {r['mode'][:7]:>7s} {r['runs']:4d} "
-            f"{_est(r.get('seen')):>22s} {_est(r.get('heldout')):>20s} {_est(r.get('gap'), signed=True):>22s} "
-            f"{err(r.get('err_seen')):>10s} {err(r.get('err_held')):>10s} {_num(r.get('ood'), '6.3g'):>6s} "
-            f"{_coverage(r):>11s} {_num(r['max_paired'], '10.2g'):>10s} {_num(r['residual'], '8.1e'):>8s} "
-            f"{_num(r['plan_ms'], '7.1f'):>7s}"
-        )
-    lines.append(
-        "success: pooled per task over the seen orientations (the slice; on the ladder the identity) and over the "
-        "held-out ones, Wilson 95% intervals; held - seen: paired by task, Newcombe interval. With several runs "
-        "(seeds) of one agent: success is the mean over runs x tasks, its 95% interval the union of a bootstrap "
-        "over runs and tasks and the Wilson/Newcombe interval of the per-task means; errors the interquartile "
-        "mean with stratified-bootstrap intervals (rliable's method). OOD: final error held-out / seen; coverage: "
-        "mean final coverage of the goal T, seen / held-out (the pusht task's measure); max "
-        "paired: largest |difference| of a task's final error between orientations; residual: closed loop, "
-        "relative."
-    )
+    for group in comparison_groups(summaries):
+        row = comparison_row(group, reps)
+        lines.append(" ".join(column.pad(column.text(row)) for column in COLUMNS))
+    lines.append(COMPARISON_NOTE)
     return "\n".join(lines)
 
 
 def compare(config: CompareConfig) -> str:
     """The comparison table of the finished runs in ``config.folders``."""
     return format_comparison([load_summary(folder) for folder in config.folders], reps=config.reps)
-
-
-def run_compare(config: CompareConfig) -> None:
-    """``python -m agents compare``: print the comparison table."""
-    print(compare(config))

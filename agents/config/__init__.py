@@ -11,7 +11,7 @@ module             configs
 =================  ===========================================================================================
 ``common``         ``Threads``, ``Workers`` (``--threads``, ``--workers``, ``--ray``), text parsers, env ids
 ``world_models``   collect, train, evaluate, report, pretrain
-``benchmark``      eqbench (``BenchConfig``), sweep, compare
+``benchmark``      eqbench (``BenchConfig``), sweep, compare, page
 ``imitation``      demos, bc
 ``rl``             sb3, curves
 ``paper``          paper
@@ -28,7 +28,7 @@ as soon as another process competes for the cores; parallelise across processes 
 
 from __future__ import annotations
 
-from agents.config.benchmark import BENCH_ENV_DEFAULTS, TASKS, BenchConfig, CompareConfig, SweepConfig
+from agents.config.benchmark import BENCH_ENV_DEFAULTS, TASKS, BenchConfig, CompareConfig, PageConfig, SweepConfig
 from agents.config.common import EnvId, JsonObject, Threads, Workers, json_object, parse_bool, ray_host_port
 from agents.config.imitation import BCConfig, DemosConfig
 from agents.config.paper import PAPER_BEGIN, PAPER_CLAIMS, PAPER_END, PaperConfig
@@ -71,6 +71,7 @@ __all__ = [
     "ModelKind",
     "OptimSpeedConfig",
     "Optimizer",
+    "PageConfig",
     "PaperConfig",
     "PlanSpeedConfig",
     "PretrainConfig",

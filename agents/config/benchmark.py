@@ -1,4 +1,4 @@
-"""Configs of the any-agent benchmark: eqbench (``BenchConfig``), sweeps and comparisons."""
+"""Configs of the any-agent benchmark: eqbench (``BenchConfig``), sweeps, comparisons and the results page."""
 
 from __future__ import annotations
 
@@ -152,9 +152,11 @@ class SweepConfig(Workers):
     videos: int = 0
     """Record the first N tasks of every run."""
     out: str = "runs/sweep"
-    """Folder: one eqbench folder per agent and seed (<label>_s<seed>), and compare.txt."""
+    """Folder: one eqbench folder per agent and seed (<label>_s<seed>), compare.txt and the results page."""
     reps: int = 2000
     """Bootstrap resamples of the comparison."""
+    page: bool = True
+    """Also write the results page of every run to <out>/page/index.html (python -m agents page)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -200,8 +202,36 @@ class CompareConfig:
     """Benchmark output folders (their --out), one or more."""
     reps: int = 2000
     """Bootstrap resamples of the across-seed intervals."""
+    page: str = ""
+    """Also write the results page of these runs to this folder (as python -m agents page FOLDER... --out PAGE)."""
 
     def __post_init__(self) -> None:
         if not self.folders:
             raise ValueError("folders: give at least one benchmark folder")
         positive(self, "reps")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageConfig:
+    """The results page: finished eqbench runs as one static page (index.html and its assets; opens from disk,
+    fetches nothing): the comparison table, success by orientation, paired differences and exactness, every task's
+    videos at every orientation in sync, and each run's provenance."""
+
+    folders: tyro.conf.Positional[Annotated[tuple[str, ...], tyro.conf.arg(metavar="RUN...")]]
+    """Benchmark output folders (their --out), one or more."""
+    out: str = "runs/page"
+    """Folder of the page: index.html, and page/ with its assets and copies of the runs' videos."""
+    title: str = ""
+    """The page's title; empty: the runs' labels."""
+    video_tasks: int = 4
+    """Show the videos of the first N recorded tasks (0: none)."""
+    reps: int = 2000
+    """Bootstrap resamples of the across-seed intervals (as compare's)."""
+
+    def __post_init__(self) -> None:
+        if not self.folders:
+            raise ValueError("folders: give at least one benchmark folder")
+        positive(self, "reps")
+        non_negative(self, "video_tasks")
+        # the folders and out are checked by the page writer, before it writes anything: a missing summary or an
+        # out that is a file is one line, "error: <argument>: <fault>", like any fault of the files
