@@ -17,7 +17,8 @@ busy machine slows small tensor ops more than matrix products.
   and compiled (``MPCPlanner.compile``): FLOP-rate ratio = floor / plan. Targets >= 0.5 eager, >= 0.8 compiled.
 * **SB3**: PPO with the VN policy (``agents.rl``) against SB3's ``MlpPolicy`` with the shipped hyperparameters
   (``agents/hyperparams/ppo.yml``): environment steps per second over ``ppo_steps`` steps (rollouts and their
-  updates). Target: VN >= 0.6x the MLP's.
+  updates); with ``compile``, also the VN policy with the two calls PPO makes of it compiled. Target: VN >= 0.6x
+  the MLP's.
 """
 
 from __future__ import annotations
@@ -189,8 +190,11 @@ def planner(repeats: int, compile_plan: bool) -> dict[str, Any]:
     return out
 
 
-def ppo(steps: int, repeats: int) -> dict[str, Any]:
-    """SB3 PPO, VN policy vs MlpPolicy, with the shipped hyperparameters: environment steps per second."""
+def ppo(steps: int, repeats: int, compile_vn: bool = False) -> dict[str, Any]:
+    """SB3 PPO, VN policy vs MlpPolicy, with the shipped hyperparameters: environment steps per second. With
+    ``compile_vn`` also the VN policy with ``torch.compile`` of the two calls PPO makes of it: ``forward`` (acting,
+    while collecting rollouts) and ``evaluate_actions`` (the update); the compiled calls round differently from
+    eager ones (float32), so this is a measured option, not the shipped training."""
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import DummyVecEnv
 
@@ -214,16 +218,26 @@ def ppo(steps: int, repeats: int) -> dict[str, Any]:
     policies = {"vn": (VNActorCriticPolicy, {"env_id": "EqPushT-v1", "env_kwargs": env_kwargs,
                                              **hyper["vn_policy_kwargs"]}),
                 "mlp": ("MlpPolicy", dict(hyper.get("policy_kwargs") or {}))}  # fmt: skip
+    if compile_vn:
+        policies["vn_compiled"] = policies["vn"]
     models = {}
     for name, (policy, policy_kwargs) in policies.items():
         env = DummyVecEnv([partial(make, rank) for rank in range(n_envs)])
         models[name] = PPO(policy, env, n_steps=n_steps, policy_kwargs=policy_kwargs, seed=0, device="cpu",
                            verbose=0, **kwargs)  # fmt: skip
+    compile_seconds = None
+    if compile_vn:
+        policy = models["vn_compiled"].policy
+        policy.forward = torch.compile(policy.forward, dynamic=False)
+        policy.evaluate_actions = torch.compile(policy.evaluate_actions, dynamic=False)
+        started = time.perf_counter()  # the first learn call compiles both (interleaved's warm-up call repeats it)
+        models["vn_compiled"].learn(total_timesteps=n_steps * n_envs, reset_num_timesteps=False)
+        compile_seconds = time.perf_counter() - started
     total = n_steps * n_envs
     calls = {name: partial(model.learn, total_timesteps=total, reset_num_timesteps=False)
              for name, model in models.items()}  # fmt: skip
     seconds = interleaved(calls, repeats)
-    return {"steps_per_measurement": total, "n_envs": n_envs, "n_steps": n_steps,
+    return {"steps_per_measurement": total, "n_envs": n_envs, "n_steps": n_steps, "compile_seconds": compile_seconds,
             "steps_per_second": {name: total / s for name, s in seconds.items()}}  # fmt: skip
 
 
@@ -239,7 +253,7 @@ def measure(config: VNSpeedConfig, log: Callable[[str], None] = lambda _: None) 
         result["planner"] = planner(config.repeats, config.compile)
         if config.ppo_steps:
             log(f"SB3 PPO: VN vs MLP policy, {config.ppo_steps} steps x {config.ppo_repeats}")
-            result["ppo"] = ppo(config.ppo_steps, config.ppo_repeats)
+            result["ppo"] = ppo(config.ppo_steps, config.ppo_repeats, config.compile)
         result["load_after"] = os.getloadavg()
     finally:
         torch.set_num_threads(threads)
@@ -292,6 +306,11 @@ def format_result(r: dict[str, Any]) -> str:
         lines.append(f"SB3 PPO ({q['n_envs']} envs x {q['n_steps']} steps per rollout, its update included): VN "
                      f"{sps['vn']:.0f} steps/s, MLP {sps['mlp']:.0f} steps/s: VN/MLP x{got:.2f} (target >= "
                      f"{TARGETS['ppo']:g}: {'met' if got >= TARGETS['ppo'] else 'not met'})")  # fmt: skip
+        if "vn_compiled" in sps:
+            got = sps["vn_compiled"] / sps["mlp"]
+            lines.append(f"  VN policy compiled (forward, evaluate_actions): {sps['vn_compiled']:.0f} steps/s: VN/MLP "
+                         f"x{got:.2f} (target >= {TARGETS['ppo']:g}: {'met' if got >= TARGETS['ppo'] else 'not met'}; "
+                         f"compiled in {q['compile_seconds']:.0f} s, first rollout and update)")  # fmt: skip
     return "\n".join(lines)
 
 
