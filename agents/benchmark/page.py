@@ -29,6 +29,7 @@ from agents.benchmark.charts import PALETTE
 from agents.benchmark.page_html import render
 from agents.benchmark.summary import load_summary
 from agents.benchmark.tables import compare, comparison_groups, comparison_row
+from agents.benchmark.videos import VIDEO_NAME
 from agents.config import CompareConfig, PageConfig
 from eqenvs.files import atomic_path, check_output_folder
 
@@ -36,7 +37,6 @@ __all__ = ["ASSETS", "PageRun", "read_run", "run_compare", "run_page", "write_pa
 
 ASSETS = ("page.css", "page.js", "icon.svg")
 """The page's own files (``agents/benchmark/web``), copied to ``<out>/page/``."""
-VIDEO = re.compile(r"^task(\d+)_(\d+)_.+_(success|failure)\.mp4$")
 
 
 @dataclass
@@ -76,7 +76,7 @@ def _videos(folder: Path, summary: dict[str, Any]) -> dict[int, dict[int, Path]]
         if not videos.is_dir():
             continue
         for path in sorted(videos.glob("task*.mp4")):
-            match = VIDEO.match(path.name)
+            match = VIDEO_NAME.match(path.name)
             if match and int(match[2]) < count:
                 found.setdefault(int(match[1]), {})[int(match[2])] = path
         if found:

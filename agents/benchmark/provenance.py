@@ -99,5 +99,5 @@ def seeds_of(summary: dict[str, Any]) -> dict[str, Any]:
     config = summary.get("config", {})
     task_set = config.get("task_set", "test")
     seed, tasks = int(config.get("seed", 0)), int(config.get("tasks", summary.get("tasks", 0)))
-    first = bench_seed(task_set, seed, 0)
-    return {"task_set": task_set, "seed": seed, "tasks": tasks, "first": first, "last": first + max(tasks - 1, 0)}
+    first, last = bench_seed(task_set, seed, 0), bench_seed(task_set, seed, max(tasks - 1, 0))
+    return {"task_set": task_set, "seed": seed, "tasks": tasks, "first": first, "last": last}

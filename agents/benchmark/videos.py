@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from agents.benchmark.orientations import Target
 from eqenvs.video import mosaic, write_video
 
-__all__ = ["write_task_videos"]
+__all__ = ["VIDEO_NAME", "write_task_videos"]
 
 FPS = 10  # both envs step at 10 Hz (metadata["render_fps"])
 COLOURS = {True: (140, 255, 140), False: (255, 140, 140)}  # success: green label, failure: red
+VIDEO_NAME = re.compile(r"^task(\d+)_(\d+)_.+_(success|failure)\.mp4$")
+"""The name ``write_task_videos`` gives an orientation's mp4: groups task, orientation index, outcome."""
 
 
 def write_task_videos(folder: Path, task: int, targets: list[Target], results: list[dict]) -> list[Path]:
