@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from agents.benchmark.plots import SLICE_DEG
+from agents.benchmark.plots import SLICE_DEG, planar
 
 __all__ = ["PALETTE", "Trace", "planar", "polar_chart", "rung_chart", "split_points"]
 
@@ -26,11 +26,6 @@ class Trace:
     name: str
     colour: str
     points: list[tuple[Any, dict[str, Any], str]]
-
-
-def planar(summary: dict[str, Any]) -> bool:
-    """Whether every orientation of the run has an angle (a rotation about one axis): polar axes fit it."""
-    return bool(summary["orientations"]) and all(o["angle_deg"] is not None for o in summary["orientations"].values())
 
 
 def _xy(angle_deg: float, value: float) -> tuple[float, float]:

@@ -13,13 +13,19 @@ import numpy as np
 
 from eqenvs.files import atomic_path
 
-__all__ = ["plot_summary"]
+__all__ = ["SLICE_DEG", "planar", "plot_summary"]
 
 SLICE_DEG = (0.0, 90.0)
 
 
 def _column(per: dict[str, Any], names: list[str], metric: str, key: str) -> np.ndarray:
     return np.array([np.nan if per[n][metric][key] is None else per[n][metric][key] for n in names], dtype=float)
+
+
+def planar(summary: dict[str, Any]) -> bool:
+    """Whether every orientation of the run has an angle (a rotation about one axis): polar axes fit it (the plot
+    here and the results page's chart)."""
+    return bool(summary["orientations"]) and all(o["angle_deg"] is not None for o in summary["orientations"].values())
 
 
 def plot_summary(summary: dict[str, Any], path: Path) -> None:
@@ -32,7 +38,7 @@ def plot_summary(summary: dict[str, Any], path: Path) -> None:
     per = summary["orientations"]
     names = list(per)
     angles = [per[n]["angle_deg"] for n in names]
-    polar = bool(names) and all(a is not None for a in angles)
+    polar = planar(summary)
     unit = summary["unit"]
     panels = (("success", "success rate", (0.0, 1.0)), ("pos_error", f"final position error ({unit})", None))
     fig = plt.figure(figsize=(10.0, 4.8))
