@@ -24,6 +24,7 @@ __all__ = [
     "CallableAgent",
     "ContactAgent",
     "PlannerAgent",
+    "PrimitiveAgent",
     "RandomAgent",
     "SB3Agent",
     "ScriptedAgent",
@@ -154,6 +155,33 @@ class ContactAgent:
             raise ValueError("agent: contact plans gym-pusht's task: it needs EqPushT-v1 (or v0) with task='pusht' "
                              "and a state observation")  # fmt: skip
         self.policy = ContactPlanner(layout, env.unwrapped.scene.action_type, canonical=canonical)
+        self.label = label
+
+    def reset(self, seed: int | None = None) -> None:
+        self.policy.reset(seed)
+
+    def act(self, obs: Any) -> np.ndarray:
+        return self.policy.act(obs)
+
+
+class PrimitiveAgent:
+    """The push-primitive planner on a LEARNED outcome model (``agents.primitives``): no simulator at decision
+    time. Deterministic."""
+
+    def __init__(self, env: gym.Env, checkpoint: str, dtype: str = "float32", label: str = "primitive"):
+        import torch
+
+        from agents.primitives.planner import PrimitivePlanner
+        from agents.primitives.train import load_outcome_model
+
+        unwrapped = env.unwrapped
+        layout = getattr(unwrapped, "obs_layout", None)
+        state = getattr(getattr(unwrapped, "scene", None), "obs_type", None) in ("state", "state_pixels")
+        if layout is None or "block_dir" not in layout or getattr(unwrapped, "task", None) != "pusht" or not state:
+            raise ValueError("agent: primitive plans gym-pusht's task: it needs EqPushT-v1 (or v0) with task='pusht' "
+                             "and a state observation")  # fmt: skip
+        model, self.meta = load_outcome_model(checkpoint, "agent")
+        self.policy = PrimitivePlanner(model.to(getattr(torch, dtype)), layout, unwrapped.scene.action_type)
         self.label = label
 
     def reset(self, seed: int | None = None) -> None:

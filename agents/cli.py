@@ -28,6 +28,7 @@ from agents.config import (
     PaperConfig,
     PlanSpeedConfig,
     PretrainConfig,
+    PushtModelConfig,
     ReportConfig,
     SB3Config,
     ScaleSpeedConfig,
@@ -51,6 +52,7 @@ USAGE = """python -m agents <command>: the world-model pipeline, baselines, benc
     python -m agents paper      --workers 2    every claim of the paper beside its published figure (~30 min)
     python -m agents demos      --out runs/demos     the PushT oracle's episodes, a Minari dataset under that root
     python -m agents bc         --demos runs/demos --policy vn --out runs/bc/vn.pt
+    python -m agents pusht-model --model vn --out runs/pusht/vn.pt   a learned push-outcome model of PushT
     python -m agents sb3        --algo ppo --task push --policy vn --out runs/sb3/ppo_vn.zip
     python -m agents curves     runs/sb3/*.zip       learning curves: steps to 90% success, slice and held out
     python -m agents bench      --task push --agent planner:vn_explicit-push2d --out runs/bench/vn   (also: eqbench)
@@ -88,6 +90,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("paper", PaperConfig, "agents.paper:run_paper"),
     Command("demos", DemosConfig, "agents.imitation.demos:run_demos"),
     Command("bc", BCConfig, "agents.imitation.dagger:run_bc"),
+    Command("pusht-model", PushtModelConfig, "agents.primitives.train:run_pusht_model"),
     Command("sb3", SB3Config, "agents.rl.train:train_seeds"),
     Command("bench", BenchConfig, "agents.benchmark.run:run_and_print"),
     Command("sweep", SweepConfig, "agents.benchmark.sweep:run_and_print"),

@@ -22,6 +22,11 @@ spec                                   agent
 ``contact[:plain]``                    EqPushT-v1's push-primitive planner on gym-pusht's simulator
                                        (``eqenvs.experts.contact``), in the goal's frame (equivariant); ``plain``:
                                        its twin that plans in the observation's frame
+``primitive:<model.pt>[,dtype=float64][,canonical=true]``
+                                       the contact planner's push-primitive search on a LEARNED outcome model
+                                       (``agents.primitives``, ``python -m agents pusht-model``; a .pt file or
+                                       the name of a shipped one): no simulator at decision time;
+                                       ``canonical=true``: run in each observation's frame (``agents.canonical``)
 ``bc:<policy.pt>``                     a behaviour-cloning policy of ``agents.imitation``, deterministic
 ``random``                             uniform actions from the action space, seeded
 =====================================  =====================================================================
@@ -52,6 +57,7 @@ from agents.adapters import (
     CallableAgent,
     ContactAgent,
     PlannerAgent,
+    PrimitiveAgent,
     RandomAgent,
     SB3Agent,
     ScriptedAgent,
@@ -117,6 +123,34 @@ def _planner_agent(spec: str, env: gym.Env, label: str) -> PlannerAgent:
         planner.compile()  # shape-specialised, fused kernels (rounding differs from eager)
     agent = PlannerAgent(planner, label)
     return CanonicalAgent(agent, model.symmetry, label) if canonical else agent
+
+
+def _primitive_path(rest: str) -> Path:
+    """The model a primitive spec names: a .pt path, or the name of a shipped one (``agents.pretrained``)."""
+    name = rest.partition(",")[0]
+    if not name:
+        raise ValueError("agent: primitive:<model.pt or name>[,dtype=float64] needs a model from "
+                         "`python -m agents pusht-model`")  # fmt: skip
+    from agents.pretrained import folder
+
+    shipped = folder() / f"{name}.pt"
+    return shipped if not name.endswith(".pt") and shipped.is_file() else Path(name)
+
+
+def _primitive_agent(rest: str, env: gym.Env, label: str) -> Agent:
+    _, _, options = rest.partition(",")
+    dtype, canonical = "float32", False
+    for option in filter(None, options.split(",")):
+        key, _, value = option.partition("=")
+        if key == "dtype" and value in ("float32", "float64"):
+            dtype = value
+        elif key == "canonical":
+            canonical = parse_bool(value, "agent: canonical")
+        else:
+            raise ValueError(f"agent: a primitive spec takes dtype=float32|float64 and canonical=true|false; got "
+                             f"{option!r}")  # fmt: skip
+    agent = PrimitiveAgent(env, str(_primitive_path(rest)), dtype, label)
+    return CanonicalAgent(agent, env.unwrapped.symmetry, label) if canonical else agent
 
 
 def _parse_option(key: str, value: str, kind: str) -> Any:
@@ -252,6 +286,9 @@ def agent_files(spec: str) -> list[Path]:
     kind, _, rest = spec.partition(":")
     if kind == "planner" and rest:
         return [_planner_path(rest)]
+    if kind == "primitive" and rest:
+        path = _primitive_path(rest)
+        return [path] if path.is_file() else []
     if kind == "sb3":
         path = Path(rest.partition(":")[2].partition(",")[0])
         return [path] if path.is_file() else []
@@ -288,6 +325,8 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
         except ValueError as err:  # the policy file's faults: name the flag they came through
             message = str(err)
             raise ValueError(message if message.startswith("agent:") else f"agent: bc {message}") from None
+    if kind == "primitive":
+        return _primitive_agent(rest, env, label)
     if kind == "planner":
         if not rest:
             raise ValueError("agent: planner:<checkpoint.pt or name>[,key=value...] needs a checkpoint")
@@ -320,5 +359,5 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
     if kind == "callable":
         return CallableAgent(_import_callable(rest), label)
     raise ValueError(
-        f"agent: unknown spec {spec!r}; expected planner:, sb3:, callable:, bc:, contact, scripted or random"
+        f"agent: unknown spec {spec!r}; expected planner:, primitive:, sb3:, callable:, bc:, contact, scripted or random"
     )

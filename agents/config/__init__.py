@@ -15,6 +15,7 @@ module             configs
 ``imitation``      demos, bc
 ``rl``             sb3, curves
 ``paper``          paper
+``primitives``     pusht-model
 ``probes``         plan-speed, optim-speed, scale-speed, vn-speed, bit-identity
 ``showcase``       story, demo
 =================  ===========================================================================================
@@ -32,6 +33,7 @@ from agents.config.benchmark import BENCH_ENV_DEFAULTS, TASKS, BenchConfig, Comp
 from agents.config.common import EnvId, JsonObject, Threads, Workers, json_object, parse_bool, ray_host_port
 from agents.config.imitation import BCConfig, DemosConfig
 from agents.config.paper import PAPER_BEGIN, PAPER_CLAIMS, PAPER_END, PaperConfig
+from agents.config.primitives import PushtModelConfig
 from agents.config.probes import (
     BitIdentityConfig,
     OptimSpeedConfig,
@@ -75,6 +77,7 @@ __all__ = [
     "PaperConfig",
     "PlanSpeedConfig",
     "PretrainConfig",
+    "PushtModelConfig",
     "ReportConfig",
     "SB3Config",
     "ScaleSpeedConfig",

@@ -42,7 +42,18 @@ from eqenvs.pusht_sim import (
 )
 from eqenvs.symmetry import Layout
 
-__all__ = ["ContactPlanner"]
+__all__ = [
+    "CLEAR",
+    "PUSH_STEPS",
+    "STANDOFF",
+    "ContactPlanner",
+    "Graph",
+    "Square",
+    "contacts",
+    "follow",
+    "simulate_push",
+    "stale",
+]
 
 _HULL = np.array([(-60, 0), (60, 0), (60, 30), (15, 120), (-15, 120), (-60, 30)], float)  # convex hull of the T
 _NOTCHES = np.array([(40.0, 75.0), (-40.0, 75.0)])  # beside the stem, under the bar: waypoints into the T's notches
@@ -50,6 +61,8 @@ _KEYPOINTS = np.vstack([T_OUTLINE, T_CENTRE_OF_MASS[None]])  # body frame, px
 _LO, _HI = ARENA_SQUARE[0][0] + 2.0, ARENA_SQUARE[1][0] - 2.0  # the pusher's targets stay in gym-pusht's square
 _CLEAR = PUSHER_RADIUS + 0.5  # a path segment keeps the pusher's centre this far from the block (px)
 _STANDOFF = PUSHER_RADIUS + 6.0  # the push starts this far out from its contact point
+STANDOFF, CLEAR = _STANDOFF, _CLEAR
+PUSH_STEPS = 10  # a simulated push lasts at most this many control steps
 _DETOUR = 30.0  # waypoints sit this far out from the T's convex hull
 _CANONICAL_GOAL = TASKS["pusht"].goal  # (256, 256, pi/4): gym-pusht's goal, px and rad
 
@@ -59,7 +72,32 @@ def _place(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
     return SE2(rotation_2d(pose[2]), pose[:2]).act_points(points)
 
 
-def _contacts() -> list[tuple[np.ndarray, np.ndarray]]:
+class Square:
+    """gym-pusht's pusher square ([_LO, _HI]^2 in its scene) as seen in a planning frame: ``rotation`` (2x2) and
+    the arena centre's place ``centre`` (px) map scene points into that frame. The identity: the scene's own."""
+
+    def __init__(self, rotation: np.ndarray | None = None, centre: np.ndarray | None = None):
+        self.rotation = np.eye(2) if rotation is None else np.asarray(rotation, float)
+        self.centre = ARENA_CENTRE if centre is None else np.asarray(centre, float)
+        self.axis_aligned = rotation is None
+
+    def scene(self, p: np.ndarray) -> np.ndarray:
+        """Points in the planning frame -> the scene's coordinates (px)."""
+        return (np.asarray(p) - self.centre) @ self.rotation + ARENA_CENTRE
+
+    def inside(self, p: np.ndarray) -> bool:
+        q = np.asarray(p) if self.axis_aligned else self.scene(p)
+        return bool(np.all(q >= _LO) and np.all(q <= _HI))
+
+    def clip(self, p: np.ndarray) -> np.ndarray:
+        """The nearest point of the square (per scene axis)."""
+        if self.axis_aligned:
+            return np.clip(p, _LO, _HI)
+        q = np.clip(self.scene(p), _LO, _HI) - ARENA_CENTRE
+        return q @ self.rotation.T + self.centre
+
+
+def contacts() -> list[tuple[np.ndarray, np.ndarray]]:
     """Contact points along the T's outline (about one per 30 px of edge) and each edge's inward normal."""
     from shapely.geometry import Point, Polygon
 
@@ -112,7 +150,7 @@ class ContactPlanner:
         self.tilts = tuple(rotation_2d(math.radians(t)) for t in tilts_deg)
         self.sim = PushTSim(centred(SE2.identity()))
         self.sim.build()
-        self.contacts = _contacts()
+        self.contacts = contacts()
         self.reset()
 
     # ------------------------------------------------------------------ agent API
@@ -125,12 +163,12 @@ class ContactPlanner:
         frame = self._frame(obs)
         pusher, block, goal = self._canonical_state(obs, frame)
         plan = self._plan
-        if plan is None or self._stale(plan, block):
+        if plan is None or stale(plan, block):
             plan = self._plan = self._decide(pusher, block, goal)
-        target = self._follow(plan, pusher)
+        target = follow(plan, pusher)
         if target is None:  # the primitive is done: the next one
             plan = self._plan = self._decide(pusher, block, goal)
-            target = self._follow(plan, pusher)
+            target = follow(plan, pusher)
             target = pusher if target is None else target
         move = target - pusher
         norm = math.hypot(*move)
@@ -180,25 +218,9 @@ class ContactPlanner:
     def _cost(self, pose: np.ndarray, goal_keys: np.ndarray) -> float:
         return float(np.mean(np.hypot(*(_place(_KEYPOINTS, pose) - goal_keys).T)))
 
-    def _simulate_push(self, block: np.ndarray, start: np.ndarray, end: np.ndarray, steps: int = 10):
+    def _simulate_push(self, block: np.ndarray, start: np.ndarray, end: np.ndarray, steps: int = PUSH_STEPS):
         """The block's pose after the pusher, resting at ``start``, is driven to ``end``; and the steps taken."""
-        sim = self.sim
-        sim.agent.position, sim.agent.velocity = (float(start[0]), float(start[1])), (0.0, 0.0)
-        sim.block.velocity, sim.block.angular_velocity = (0.0, 0.0), 0.0
-        sim.block.angle = float(block[2])  # angle before position, as the env places bodies
-        sim.block.position = (float(block[0]), float(block[1]))
-        taken = 0
-        while taken < steps:
-            px, py = sim.agent.position
-            dx, dy = end[0] - px, end[1] - py
-            n = math.hypot(dx, dy)
-            scale = min(1.0, DELTA_SCALE_PX / n) if n > 0 else 0.0
-            sim.advance(px + dx * scale, py + dy * scale)
-            taken += 1
-            if n < 1.0:
-                break
-        x, y = sim.block.position
-        return np.array([x, y, sim.block.angle]), taken
+        return simulate_push(self.sim, block, start, end, steps)
 
     def _decide(self, pusher: np.ndarray, block: np.ndarray, goal: np.ndarray) -> dict[str, Any]:
         """Simulate every candidate push; the best one's waypoints, end point and the pose it starts from."""
@@ -207,7 +229,7 @@ class ContactPlanner:
         goal_keys = _place(_KEYPOINTS, goal)
         self.sim.build()  # a fresh pymunk space: no contact cache from earlier decisions, so a decision depends
         # on its inputs alone (the same at every orientation, and the same for the same seed)
-        graph = _Graph(pusher, block)
+        graph = Graph(pusher, block)
         rotation = rotation_2d(block[2])
         best: tuple[float, list[np.ndarray], np.ndarray] | None = None
         for contact, inward in self.contacts:
@@ -234,37 +256,60 @@ class ContactPlanner:
             waypoints, end = best[1], best[2]
         return {"waypoints": [*waypoints, end], "index": 0, "block": block, "steps": 0}
 
-    @staticmethod
-    def _stale(plan: dict[str, Any], block: np.ndarray) -> bool:
-        """Decide again: the primitive takes too long, or the block moved before the push began."""
-        if plan["steps"] >= 60:
-            return True
-        pushing = plan["index"] == len(plan["waypoints"]) - 1
-        turned = abs(wrap_angle(float(block[2] - plan["block"][2])))
-        moved = math.hypot(*(block[:2] - plan["block"][:2])) > 3.0 or turned > 0.05
-        return moved and not pushing
 
-    @staticmethod
-    def _follow(plan: dict[str, Any], pusher: np.ndarray) -> np.ndarray | None:
-        """The waypoint to head for now, skipping those reached (10 px; 3 px at the standoff; 1 px at the
-        end); None when the primitive is done."""
-        waypoints = plan["waypoints"]
-        while plan["index"] < len(waypoints):
-            remaining = len(waypoints) - 1 - plan["index"]
-            tolerance = 1.0 if remaining == 0 else 3.0 if remaining == 1 else 10.0
-            if math.hypot(*(waypoints[plan["index"]] - pusher)) >= tolerance:
-                break
-            plan["index"] += 1
-        if plan["index"] >= len(waypoints):
-            return None
-        plan["steps"] += 1
-        return waypoints[plan["index"]]
+def stale(plan: dict[str, Any], block: np.ndarray) -> bool:
+    """Decide again: the primitive takes too long, or the block moved before the push began."""
+    if plan["steps"] >= 60:
+        return True
+    pushing = plan["index"] == len(plan["waypoints"]) - 1
+    turned = abs(wrap_angle(float(block[2] - plan["block"][2])))
+    moved = math.hypot(*(block[:2] - plan["block"][:2])) > 3.0 or turned > 0.05
+    return moved and not pushing
 
 
-class _Graph:
+def follow(plan: dict[str, Any], pusher: np.ndarray) -> np.ndarray | None:
+    """The waypoint to head for now, skipping those reached (10 px; 3 px at the standoff; 1 px at the
+    end); None when the primitive is done."""
+    waypoints = plan["waypoints"]
+    while plan["index"] < len(waypoints):
+        remaining = len(waypoints) - 1 - plan["index"]
+        tolerance = 1.0 if remaining == 0 else 3.0 if remaining == 1 else 10.0
+        if math.hypot(*(waypoints[plan["index"]] - pusher)) >= tolerance:
+            break
+        plan["index"] += 1
+    if plan["index"] >= len(waypoints):
+        return None
+    plan["steps"] += 1
+    return waypoints[plan["index"]]
+
+
+def simulate_push(sim: PushTSim, block: np.ndarray, start: np.ndarray, end: np.ndarray, steps: int = PUSH_STEPS
+                  ) -> tuple[np.ndarray, int]:  # fmt: skip
+    """On ``sim`` (built, in gym-pusht's scene frame): the block's pose (x, y, angle; px, rad) after the pusher,
+    resting at ``start``, is driven towards ``end`` (40 px a step at most, gym-pusht's PD control) until within
+    1 px or for ``steps`` steps; and the steps taken."""
+    sim.agent.position, sim.agent.velocity = (float(start[0]), float(start[1])), (0.0, 0.0)
+    sim.block.velocity, sim.block.angular_velocity = (0.0, 0.0), 0.0
+    sim.block.angle = float(block[2])  # angle before position, as the env places bodies
+    sim.block.position = (float(block[0]), float(block[1]))
+    taken = 0
+    while taken < steps:
+        px, py = sim.agent.position
+        dx, dy = end[0] - px, end[1] - py
+        n = math.hypot(dx, dy)
+        scale = min(1.0, DELTA_SCALE_PX / n) if n > 0 else 0.0
+        sim.advance(px + dx * scale, py + dy * scale)
+        taken += 1
+        if n < 1.0:
+            break
+    x, y = sim.block.position
+    return np.array([x, y, sim.block.angle]), taken
+
+
+class Graph:
     """Shortest collision-free paths for the pusher around the block (a visibility graph of waypoints)."""
 
-    def __init__(self, pusher: np.ndarray, block: np.ndarray):
+    def __init__(self, pusher: np.ndarray, block: np.ndarray, square: Square | None = None):
         from shapely.geometry import LineString, Point, Polygon
         from shapely.ops import nearest_points
 
@@ -280,14 +325,16 @@ class _Graph:
             away = pusher - near
             n = math.hypot(*away)
             away = away / n if n > 1e-9 else np.array([1.0, 0.0])
-            pusher = np.clip(pusher + away * (_CLEAR + 2.5 - gap), _LO, _HI)
+            pusher = pusher + away * (_CLEAR + 2.5 - gap)
+            pusher = np.clip(pusher, _LO, _HI) if square is None else square.clip(pusher)
             self.prefix = [pusher]
         hull, nodes = _place(_HULL, block), []
         for i in range(len(hull)):
             for edge in (hull[i] - hull[i - 1], hull[(i + 1) % len(hull)] - hull[i]):
                 nodes.append(hull[i] + _DETOUR * np.array([edge[1], -edge[0]]) / math.hypot(*edge))
         nodes += list(_place(_NOTCHES, block))
-        nodes = [p for p in nodes if np.all(p >= _LO) and np.all(p <= _HI)]
+        inside = (lambda p: np.all(p >= _LO) and np.all(p <= _HI)) if square is None else square.inside
+        nodes = [p for p in nodes if inside(p)]
         self.nodes = np.array([pusher, *nodes])
         count = len(self.nodes)
         visible = np.zeros((count, count), bool)

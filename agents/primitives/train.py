@@ -1,0 +1,155 @@
+"""Training the push-outcome models, their checkpoints, and ``python -m agents pusht-model``.
+
+One command collects (or reads) the simulated pushes of the slice orientations, fits a model and writes a
+checkpoint (``.pt`` with a readable ``.pt.json``, weights only, no pickle). ``--augment full`` turns every batch to
+orientations drawn from the whole circle (the augmented MLP twin: data of every orientation, made from the
+slice's by rotation).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.primitives.data import collect_pushes, frame_arrays, load_pushes, save_pushes
+from agents.primitives.model import PushOutcomeModel, build_outcome_model, outcome_loss
+from eqenvs.files import existing_file, write_sidecar
+
+__all__ = ["OUTCOME_FORMAT", "load_outcome_model", "save_outcome_model", "train_outcome_model"]
+
+OUTCOME_FORMAT = "eqenvs-push-outcome-model"
+OUTCOME_VERSION = 1
+_SLICE = (0.0, math.pi / 2)
+
+
+AUGMENTS = ("slice", "full", "block")
+
+
+def _angles(rng: np.random.Generator, n: int, split: str) -> np.ndarray:
+    lo, hi = _SLICE if split == "slice" else (0.0, 2 * math.pi)
+    return rng.uniform(lo, hi, n)
+
+
+def _block_frames(data: dict[str, np.ndarray]) -> np.ndarray:
+    """The angle that turns each sample into its block's own frame (the block's heading along +x)."""
+    return -data["block"][:, 2]
+
+
+def _tensors(data: dict[str, np.ndarray], angles: np.ndarray, dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
+    f = {k: torch.as_tensor(v).to(dtype) for k, v in frame_arrays(data, angles).items()}
+    vectors = PushOutcomeModel.features(f["position"], f["heading"], f["goal_heading"], f["contact"],
+                                        f["direction"], f["length"])  # fmt: skip
+    return vectors, f["position_after"], f["heading_after"]
+
+
+def train_outcome_model(data: dict[str, np.ndarray], kind: str, hidden: int, depth: int, epochs: int,
+                        batch_size: int = 512, lr: float = 2e-3, seed: int = 0, augment: str = "slice",
+                        validation: float = 0.05, log: Any = print) -> tuple[PushOutcomeModel, dict[str, Any]]:  # fmt: skip
+    """Fit a model on ``data`` (scene-frame pushes), each sample seen at an orientation of ``augment``'s arc
+    (``slice``: [0, 90) degrees, drawn once per sample — the data as collected on the slice; ``full``: drawn
+    anew every epoch from the whole circle, the augmented twin; ``block``: each sample in its block's own frame,
+    the canonicalised twin, which acts through ``agents.canonical.CanonicalAgent``). Adam, cosine-decayed; the
+    last ``validation`` fraction is held out and its keypoint RMSE (px) reported, at the slice's orientations and
+    at held-out ones (``block``: in the block's frame, where it is used)."""
+    if augment not in AUGMENTS:
+        raise ValueError(f"augment: {augment!r} is not one of {AUGMENTS}")
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    n = len(data["block"])
+    n_val = max(1, int(n * validation))
+    train = {k: v[: n - n_val] for k, v in data.items()}
+    val = {k: v[n - n_val :] for k, v in data.items()}
+    model = build_outcome_model(kind, hidden, depth)
+    dtype = torch.float32
+    slice_angles = _angles(rng, len(train["block"]), "slice")
+    if augment == "block":  # collected at a slice angle a, then turned by -(heading + a): -heading in all
+        fixed = _tensors(train, _block_frames(train), dtype)
+    else:
+        fixed = _tensors(train, slice_angles, dtype) if augment == "slice" else None
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    steps_per_epoch = math.ceil(len(train["block"]) / batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * steps_per_epoch)
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        tensors = fixed if fixed is not None else _tensors(train, _angles(rng, len(train["block"]), "full"), dtype)
+        order = torch.randperm(len(train["block"]))
+        total = 0.0
+        for i in range(steps_per_epoch):
+            idx = order[i * batch_size : (i + 1) * batch_size]
+            vectors, position, heading = (t[idx] for t in tensors)
+            loss = outcome_loss(model(vectors), position, heading)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total += float(loss.detach()) * len(idx)
+        if log is not None and (epoch % 5 == 4 or epoch == epochs - 1):
+            log(f"epoch {epoch + 1}/{epochs}: keypoint RMSE {math.sqrt(total / len(train['block'])):.2f} px "
+                f"({time.perf_counter() - start:.0f} s)")  # fmt: skip
+    minutes = (time.perf_counter() - start) / 60
+    report = {"train_minutes": minutes, "samples": len(train["block"]), "validation_samples": n_val}
+    vrng = np.random.default_rng(seed + 1)
+    with torch.no_grad():
+        for split, (lo, hi) in (("slice", _SLICE), ("heldout", (math.pi / 2, 2 * math.pi))):
+            angles = vrng.uniform(lo, hi, n_val)
+            if augment == "block":
+                angles = _block_frames(val)
+            vectors, position, heading = _tensors(val, angles, dtype)
+            report[f"validation_rmse_px_{split}"] = math.sqrt(float(outcome_loss(model(vectors), position, heading)))
+    return model.eval(), report
+
+
+def save_outcome_model(model: PushOutcomeModel, path: Path, meta: dict[str, Any]) -> Path:
+    from agents.checkpoints import write_weights
+
+    meta = {"model": model.kind, "hyper": model.hyper, "parameter_count": model.parameter_count,
+            "env_id": "EqPushT-v1", "task": "pusht", "obs_type": "state", **meta}  # fmt: skip
+    write_weights(path, OUTCOME_FORMAT, OUTCOME_VERSION, meta, model.state_dict())
+    write_sidecar(path, meta)
+    return path
+
+
+def load_outcome_model(path: str | Path, name: str = "agent") -> tuple[PushOutcomeModel, dict[str, Any]]:
+    """A model written by ``save_outcome_model`` (eval mode, float32) and its metadata; ValueErrors name ``name``."""
+    from agents.checkpoints import read_weights
+
+    path = existing_file(path, name, "a .pt push-outcome model (python -m agents pusht-model)")
+    what = "a push-outcome model of `python -m agents pusht-model`"
+    payload, meta = read_weights(path, name, OUTCOME_FORMAT, OUTCOME_VERSION, what)
+    try:
+        model = build_outcome_model(meta["model"], **meta["hyper"])
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"{name}: {path} does not match its own description ({err})") from None
+    return model.eval(), meta
+
+
+def collect_or_load(path: Path | None, n: int, seed: int, workers: int) -> dict[str, np.ndarray]:
+    if path is not None and path.is_file():
+        data, _ = load_pushes(path)
+        return data
+    data = collect_pushes(n, seed, workers)
+    if path is not None:
+        save_pushes(path, data, {"pushes": n, "seed": seed})
+    return data
+
+
+def run_pusht_model(config: Any) -> None:
+    """``python -m agents pusht-model``: collect (or read) the pushes, train, write the model and its sidecar."""
+    start = time.perf_counter()
+    data = collect_or_load(config.data, config.pushes, config.seed, config.workers)
+    collect_minutes = (time.perf_counter() - start) / 60
+    print(f"{len(data['block'])} pushes ({collect_minutes:.1f} min)")
+    model, report = train_outcome_model(data, config.model, config.hidden, config.depth, config.epochs,
+                                        config.batch_size, config.lr, config.seed, config.augment)  # fmt: skip
+    meta = {**report, "augment": config.augment, "seed": config.seed, "epochs": config.epochs,
+            "pushes": len(data["block"]), "collect_minutes": collect_minutes}  # fmt: skip
+    save_outcome_model(model, config.out, meta)
+    print(f"{config.out}: {config.model} ({config.augment}), {model.parameter_count} parameters, trained in "
+          f"{report['train_minutes']:.1f} min; validation keypoint RMSE {report['validation_rmse_px_slice']:.2f} px "
+          f"at slice orientations, {report['validation_rmse_px_heldout']:.2f} px held out")  # fmt: skip
