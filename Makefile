@@ -10,7 +10,7 @@ PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
 COMMA := ,
-.PHONY: pusht-results sb3-results tune3d tuning-record setup demo readme-gifs test bench scale-bench report paper results lint wheel-check \
+.PHONY: pusht-results pusht-models pusht-learned sb3-results tune3d tuning-record setup demo readme-gifs test bench scale-bench report paper results lint wheel-check \
 	pretrained
 
 $(VENV)/.installed: pyproject.toml
@@ -138,6 +138,34 @@ runs/bench/pusht_scripted/summary.json: | setup
 	$(call EQBT) --agent scripted --label "scripted pusher" --videos 0 --workers 2 --out $(@D)
 runs/bench/pusht_random/summary.json: | setup
 	$(call EQBT) --agent random --label "random" --videos 0 --workers 2 --out $(@D)
+# the learned world model on gym-pusht's PushT (issue 25): push-outcome models learned from pushes simulated at the
+# slice's orientations (python -m agents pusht-model), planned with the contact planner's primitive search and no
+# simulator at decision time. `make pusht-models` rebuilds the four shipped models (about 14 minutes on 2 cores, bit
+# for bit on the same machine and torch); `make pusht-learned` benchmarks them beside the oracle (the same planner
+# with the true simulator as its model: the ceiling) over 32 tasks x 17 orientations, 300 steps (about 25 minutes)
+PM := $(BIN)/python -m agents pusht-model --data runs/pusht/pushes.npz --workers 2
+pusht-models: setup
+	$(PM) --model vn --out agents/pretrained/vn_primitive-pusht2d.pt
+	$(PM) --model mlp --hidden 256 --out agents/pretrained/mlp_primitive-pusht2d.pt
+	$(PM) --model mlp --hidden 256 --augment full --out agents/pretrained/mlp_primitive_orbit-pusht2d.pt
+	$(PM) --model mlp --hidden 256 --canonical --out agents/pretrained/mlp_primitive_canonical-pusht2d.pt
+LEARNED := pusht_prim_vn64 pusht_prim_vn64_physics pusht_prim_vn32 pusht_prim_mlp pusht_prim_mlp_orbit \
+	pusht_prim_mlp_canonical
+pusht-learned: $(addprefix runs/bench/,$(addsuffix /summary.json,$(LEARNED))) runs/bench/pusht_contact/summary.json
+	$(BIN)/python -m agents compare $(addprefix runs/bench/,$(LEARNED)) runs/bench/pusht_contact
+runs/bench/pusht_prim_vn64/summary.json: | setup
+	$(call EQBT) --agent primitive:vn_primitive-pusht2d,dtype=float64 --label "learned: VN push model + primitive planner fp64" --workers 2 --out $(@D)
+runs/bench/pusht_prim_vn64_physics/summary.json: | setup
+	$(call EQBT,$(COMMA) "orientation_mode": "physics") --agent primitive:vn_primitive-pusht2d,dtype=float64 --label "learned: VN push model + primitive planner fp64" --videos 0 --workers 2 --out $(@D)
+runs/bench/pusht_prim_vn32/summary.json: | setup
+	$(call EQBT) --agent primitive:vn_primitive-pusht2d --label "learned: VN push model + primitive planner fp32" --videos 0 --workers 2 --out $(@D)
+runs/bench/pusht_prim_mlp/summary.json: | setup
+	$(call EQBT) --agent primitive:mlp_primitive-pusht2d,dtype=float64 --label "learned: MLP push model + primitive planner fp64" --workers 2 --out $(@D)
+runs/bench/pusht_prim_mlp_orbit/summary.json: | setup
+	$(call EQBT) --agent primitive:mlp_primitive_orbit-pusht2d,dtype=float64 --label "learned: MLP push model, orbit-augmented, fp64" --videos 0 --workers 2 --out $(@D)
+runs/bench/pusht_prim_mlp_canonical/summary.json: | setup
+	$(call EQBT) --agent primitive:mlp_primitive_canonical-pusht2d,dtype=float64 --label "learned: canonical MLP push model (block frame) fp64" --videos 0 --workers 2 --out $(@D)
+
 # 3D (issue 12): the shipped 3D models, 100-step episodes, push and pose, frame and physics mode; the planner's 3D
 # defaults per task (agents.planning.PLANNER_DEFAULTS_3D, HEADING_WEIGHTS) were chosen on validation tasks: make tune3d
 runs/bench/3d_push_vn_eq64/summary.json: | setup

@@ -31,6 +31,20 @@ REFERENCE_MODELS: dict[str, tuple[str, str, dict[str, Any]]] = {
 the explicit MLP run (and trained) in each state's own frame (``agents.canonical``)."""
 
 
+PUSHT_MODELS_NOTE = (
+    "## Push-outcome models of gym-pusht's PushT",
+    "",
+    "`*_primitive-pusht2d` are the learned push-outcome models of `agents.primitives` (`eqbench --task pusht",
+    "--max-steps 300 --agent primitive:vn_primitive-pusht2d,dtype=float64`), learned from 240,000 pushes simulated",
+    "at the slice's orientations: `vn` (Vector-Neuron, exactly equivariant), `mlp` (plain twin), `mlp_orbit` (the",
+    "MLP on the same pushes turned over the whole circle) and `mlp_canonical` (the MLP run in the block's frame).",
+    "`make pusht-models` rebuilds them (`python -m agents pusht-model`; each `.pt.json` holds its training record);",
+    "`python -m agents pretrain` leaves them alone. Their results: docs/planning.md, \"A learned world model",
+    "solves PushT\".",
+)
+"""The paragraph of this folder's README about the PushT push-outcome models (``make pusht-models``)."""
+
+
 def pretrain(config: PretrainConfig, log=print) -> list[dict[str, Any]]:
     """Train, evaluate and write the models ``config.models`` names; returns one record per model."""
     from agents.checkpoints import save_checkpoint
@@ -109,5 +123,6 @@ def _readme(records: list[dict[str, Any]], config: PretrainConfig, kept: dict[st
             f"{r['seen_relmse']:.4f} | {r['ood_factor']:.2f} | {r['delta_eq_float32']:.1e} | `{r['command']}` |"
         )
     lines += [rows[name] for name in REFERENCE_MODELS if name in rows]
-    lines += ["", "relMSE and OOD factor: `python -m agents evaluate` on the held-out episodes (see the main README)."]
+    lines += ["", "relMSE and OOD factor: `python -m agents evaluate` on the held-out episodes (see the main README).", "",
+              *PUSHT_MODELS_NOTE]
     return "\n".join(lines) + "\n"

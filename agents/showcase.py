@@ -109,17 +109,25 @@ class _Timed:
         return action
 
 
-def pusht_orbit(config: ShowcaseConfig) -> tuple[bool, list, list, list]:
-    """The contact planner on gym-pusht's task at slice and held-out orientations (frame mode): the episodes
-    must be the identity's (same steps, same final coverage, success)."""
+def pusht_orbit(config: ShowcaseConfig, learned: bool = False) -> tuple[bool, list, list, list]:
+    """The contact planner on gym-pusht's task at slice and held-out orientations (frame mode), or (``learned``)
+    the primitive planner on the learned VN push model ``config.pusht_learned`` in float64: the episodes must be
+    the identity's (same steps, same final coverage, success)."""
     from eqenvs.experts.contact import ContactPlanner
+
+    def make_planner(env: gym.Env) -> Any:
+        if not learned:
+            return ContactPlanner(env.unwrapped.obs_layout)
+        from agents.specs import make_agent
+
+        return make_agent(f"primitive:{config.pusht_learned},dtype=float64", env).policy
 
     rows, streams, labels, colors = [], [], [], []
     for radians in config.pusht_rad:
         degrees = math.degrees(radians)
         env = gym.make("EqPushT-v1", task="pusht", orientation=radians, render_mode="rgb_array",
                        render_size=config.tile)  # fmt: skip
-        planner = _Timed(ContactPlanner(env.unwrapped.obs_layout))
+        planner = _Timed(make_planner(env))
         _, actions, _, info, frames = run_episode(env, planner, seed=config.pusht_seed, render=True)
         seconds = planner.seconds
         split = "slice" if 0 <= degrees < 90 else "held-out"
@@ -128,8 +136,10 @@ def pusht_orbit(config: ShowcaseConfig) -> tuple[bool, list, list, list]:
         streams.append(frames)
         labels.append(f"{split} {degrees:g} deg: {'success' if info['is_success'] else 'fail'}")
         colors.append((140, 255, 140) if info["is_success"] else (255, 140, 140))
-    print(f"\nEqPushT-v1 task=pusht seed={config.pusht_seed}, frame mode, contact planner (eqenvs.experts.contact; a "
-          "privileged oracle: it plans with gym-pusht's own simulator)")  # fmt: skip
+    who = (f"the primitive planner on the learned VN push model {config.pusht_learned}, float64 (agents.primitives; "
+           "learned: no simulator at decision time)" if learned else "contact planner (eqenvs.experts.contact; a "
+           "privileged oracle: it plans with gym-pusht's own simulator)")  # fmt: skip
+    print(f"\nEqPushT-v1 task=pusht seed={config.pusht_seed}, frame mode, {who}")
     print(f"{'split':9} {'angle':>6} {'success':>7} {'steps':>5} {'coverage':>8} {'ms/step':>7} {'worst step ms':>13}")
     for split, degrees, ok, steps, coverage, ms, worst in rows:
         print(f"{split:9} {degrees:6.0f} {ok!s:>7} {steps:5d} {coverage:8.4f} {ms:7.1f} {worst:13.1f}")
@@ -190,6 +200,10 @@ def run(config: ShowcaseConfig) -> int:
         solved, streams, labels, colors = pusht_orbit(config)
         _write(out, "showcase_pusht", streams, labels, len(streams), config, colors)
         ok = ok and solved
+        if config.pusht_learned:
+            solved, streams, labels, colors = pusht_orbit(config, learned=True)
+            _write(out, "showcase_pusht_learned", streams, labels, len(streams), config, colors)
+            ok = ok and solved
     if config.steps_3d:
         worst_3d, streams, labels = ladder_3d(config)
         print(f"physics-mode flatness on the ladder: max deviation {worst_3d:.2e} m (frame mode: exact by "

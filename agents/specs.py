@@ -22,11 +22,10 @@ spec                                   agent
 ``contact[:plain]``                    EqPushT-v1's push-primitive planner on gym-pusht's simulator
                                        (``eqenvs.experts.contact``), in the goal's frame (equivariant); ``plain``:
                                        its twin that plans in the observation's frame
-``primitive:<model.pt>[,dtype=float64][,canonical=true]``
+``primitive:<model.pt>[,dtype=float64]``
                                        the contact planner's push-primitive search on a LEARNED outcome model
                                        (``agents.primitives``, ``python -m agents pusht-model``; a .pt file or
-                                       the name of a shipped one): no simulator at decision time;
-                                       ``canonical=true``: run in each observation's frame (``agents.canonical``)
+                                       the name of a shipped one): no simulator at decision time
 ``bc:<policy.pt>``                     a behaviour-cloning policy of ``agents.imitation``, deterministic
 ``random``                             uniform actions from the action space, seeded
 =====================================  =====================================================================
@@ -137,20 +136,16 @@ def _primitive_path(rest: str) -> Path:
     return shipped if not name.endswith(".pt") and shipped.is_file() else Path(name)
 
 
-def _primitive_agent(rest: str, env: gym.Env, label: str) -> Agent:
+def _primitive_agent(rest: str, env: gym.Env, label: str) -> PrimitiveAgent:
     _, _, options = rest.partition(",")
-    dtype, canonical = "float32", False
+    dtype = "float32"
     for option in filter(None, options.split(",")):
         key, _, value = option.partition("=")
-        if key == "dtype" and value in ("float32", "float64"):
-            dtype = value
-        elif key == "canonical":
-            canonical = parse_bool(value, "agent: canonical")
-        else:
-            raise ValueError(f"agent: a primitive spec takes dtype=float32|float64 and canonical=true|false; got "
+        if key != "dtype" or value not in ("float32", "float64"):
+            raise ValueError(f"agent: a primitive spec takes one option, dtype=float32 or dtype=float64; got "
                              f"{option!r}")  # fmt: skip
-    agent = PrimitiveAgent(env, str(_primitive_path(rest)), dtype, label)
-    return CanonicalAgent(agent, env.unwrapped.symmetry, label) if canonical else agent
+        dtype = value
+    return PrimitiveAgent(env, str(_primitive_path(rest)), dtype, label)
 
 
 def _parse_option(key: str, value: str, kind: str) -> Any:
@@ -359,5 +354,6 @@ def make_agent(spec: str, env: gym.Env, label: str | None = None) -> Agent:
     if kind == "callable":
         return CallableAgent(_import_callable(rest), label)
     raise ValueError(
-        f"agent: unknown spec {spec!r}; expected planner:, primitive:, sb3:, callable:, bc:, contact, scripted or random"
+        f"agent: unknown spec {spec!r}; expected planner:, primitive:, sb3:, callable:, bc:, contact, scripted or "
+        "random"
     )

@@ -27,6 +27,10 @@ def test_showcase_writes_the_mosaics_and_reports_exactness(tmp_path, capsys):
     assert "the identity's episode at every orientation (steps, coverage, success): True" in printed
     pusht = iio.imread(tmp_path / "showcase_pusht.mp4")
     assert pusht.shape[1:] == (64, 128, 3) and 50 < len(pusht) < 300
+    # and by the learned VN push model's planner (no simulator at decision time), identically at 150 deg
+    assert "learned VN push model" in printed and printed.count("(steps, coverage, success): True") == 2
+    learned = iio.imread(tmp_path / "showcase_pusht_learned.mp4")
+    assert learned.shape[1:] == (64, 128, 3) and 50 < len(learned) < 300
     assert (tmp_path / "showcase_push.gif").stat().st_size > 1000
     assert (tmp_path / "showcase_ladder3d.gif").stat().st_size > 1000
 

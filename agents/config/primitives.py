@@ -20,10 +20,12 @@ class PushtModelConfig(Threads):
     """Output model, a .pt file (+ readable .pt.json)."""
     model: Literal["vn", "mlp"] = "vn"
     """vn: Vector-Neuron layers, exactly equivariant; mlp: the plain twin."""
-    augment: Literal["slice", "full", "block"] = "slice"
+    augment: Literal["slice", "full"] = "slice"
     """slice: the data as collected, at [0, 90) degrees; full: every epoch turned to orientations of the whole
-    circle (the augmented twin); block: each push in its block's own frame (the canonicalised twin: run it with
-    primitive:<out>,canonical=true)."""
+    circle (the augmented twin)."""
+    canonical: bool = False
+    """MLP only: run the network in the block's own frame (inputs turned by minus its heading, outputs turned
+    back): the canonicalised twin, exactly equivariant whatever the network."""
     data: Path | None = None
     """A .npz of simulated pushes: read if it exists, else collected and written there (None: collected, not
     kept)."""
@@ -51,6 +53,8 @@ class PushtModelConfig(Threads):
             raise ValueError(f"lr: must be finite and > 0, got {self.lr}")
         if self.seed < 0:
             raise ValueError(f"seed: must be >= 0, got {self.seed}")
+        if self.canonical and self.model != "mlp":
+            raise ValueError("canonical: only --model mlp is canonicalised (the VN model is equivariant already)")
         check_output_path(self.out, ".pt", "out")
         if self.data is not None:
             check_output_path(self.data, ".npz", "data")

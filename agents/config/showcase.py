@@ -87,6 +87,9 @@ class ShowcaseConfig:
     gym-pusht's task (empty: skip it)."""
     pusht_seed: int = 0
     """Reset seed of the PushT showcase (gym-pusht's random start)."""
+    pusht_learned: str = "vn_primitive-pusht2d"
+    """A learned push model (shipped name or .pt) planned with at the same orientations and start: the learned
+    agent's PushT showcase (empty: skip it)."""
     steps_3d: int = 60
     """Steps of the EqPushT3D-v1 ladder showcase (0: skip it)."""
     out: str = "videos"

@@ -22,7 +22,10 @@ vector     meaning
 and predict the block's displacement and its new heading. ``vn``: Vector-Neuron layers over these six vectors
 and their quarter turns (``agents.nn.vn``): exactly SO(2)-equivariant, so a model trained at the slice
 orientations predicts the same push, turned, at every orientation. ``mlp``: the twelve numbers through an MLP,
-the plain twin (it has seen the walls and the goal only at the orientations of its data).
+the plain twin (it has seen the walls and the goal only at the orientations of its data). ``mlp`` with
+``canonical=True``: the same MLP run in the block's own frame (every vector turned by minus the block's heading
+on the way in, the outputs turned back; ``agents.canonical``'s method, applied to the model): exactly equivariant
+whatever the network, the standard alternative to an equivariant architecture.
 
 The loss is the planner's own measure: the mean squared distance (px) of the T's nine keypoints (outline
 corners and centre of mass) between the predicted and the simulated pose.
@@ -65,11 +68,14 @@ class PushOutcomeModel(nn.Module):
     """``forward(vectors (..., 6, 2)) -> (position after (..., 2), heading after (..., 2))``; the vectors are
     ``p, u, w, r, d, s`` of the module docstring (``features`` builds them)."""
 
-    def __init__(self, kind: str, hidden: int, depth: int):
+    def __init__(self, kind: str, hidden: int, depth: int, canonical: bool = False):
         super().__init__()
         if kind not in MODEL_KINDS:
             raise ValueError(f"model: {kind!r} is not one of {MODEL_KINDS}")
-        self.kind, self.hyper = kind, {"hidden": int(hidden), "depth": int(depth)}
+        if canonical and kind != "mlp":
+            raise ValueError("canonical: only the MLP is canonicalised (the VN model is equivariant by construction)")
+        self.kind, self.canonical = kind, bool(canonical)
+        self.hyper = {"hidden": int(hidden), "depth": int(depth), "canonical": self.canonical}
         if kind == "vn":
             self.net: nn.Module = VNMLP(12, hidden, 2, depth=depth, invariants=12)
         else:
@@ -91,6 +97,20 @@ class PushOutcomeModel(nn.Module):
         return torch.stack([position, heading, goal_heading, r, direction, s], -2)
 
     def forward(self, vectors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.canonical:  # in the block's frame: its heading along +x
+            c, s = vectors[..., 1:2, 0:1], vectors[..., 1:2, 1:2]  # (..., 1, 1)
+            local = torch.cat([c * vectors[..., 0:1] + s * vectors[..., 1:2],
+                               c * vectors[..., 1:2] - s * vectors[..., 0:1]], -1)  # fmt: skip
+            position, heading = self._predict(local)
+            c, s = c[..., 0, :], s[..., 0, :]
+
+            def back(v: torch.Tensor) -> torch.Tensor:
+                return torch.cat([c * v[..., 0:1] - s * v[..., 1:2], s * v[..., 0:1] + c * v[..., 1:2]], -1)
+
+            return back(position), back(heading)
+        return self._predict(vectors)
+
+    def _predict(self, vectors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         position, heading = vectors[..., 0, :], vectors[..., 1, :]
         if self.kind == "vn":
             out = self.net(quarter_turns(vectors))  # (..., 2, 2)
@@ -103,8 +123,8 @@ class PushOutcomeModel(nn.Module):
         return position + shift * 0.5, new_heading
 
 
-def build_outcome_model(kind: str, hidden: int, depth: int) -> PushOutcomeModel:
-    return PushOutcomeModel(kind, hidden, depth)
+def build_outcome_model(kind: str, hidden: int, depth: int, canonical: bool = False) -> PushOutcomeModel:
+    return PushOutcomeModel(kind, hidden, depth, canonical)
 
 
 def describe(model: PushOutcomeModel) -> dict[str, Any]:

@@ -40,6 +40,8 @@ from eqenvs.symmetry import Layout
 __all__ = ["PrimitivePlanner"]
 
 _CANONICAL_GOAL = TASKS["pusht"].goal  # (256, 256, pi/4): where the goal sits in gym-pusht's scene
+_TIE = 1e-7  # px: path lengths and costs this close are equal (ties broken by the block-frame order), far above
+# float64's rounding of a turned scene (~1e-13 px), far below any difference that matters
 
 
 class PrimitivePlanner:
@@ -118,7 +120,7 @@ class PrimitivePlanner:
 
         self.decisions += 1
         square = self._square(f)
-        graph = Graph(pusher, block, square)
+        graph = Graph(pusher, block, square, tie=_TIE)
         rotation = rotation_2d(block[2])
         points, directions, lengths, ends, walks, routes = [], [], [], [], [], []
         for contact, inward in self.contacts:
@@ -147,7 +149,8 @@ class PrimitivePlanner:
         cost = self.scores(block, f, np.array(points), np.array(directions), np.array(lengths))
         steps = np.minimum(PUSH_STEPS, np.ceil(np.array(lengths) / DELTA_SCALE_PX) + 1)
         cost = cost + self.time_weight * (np.array(walks) / 20.0 + steps)
-        best = int(np.argmin(cost))  # the first of equal costs: candidates come in the block's own order
+        # the first of equal costs (to _TIE): candidates come in the block's own order, the same at every orientation
+        best = int(np.flatnonzero(cost <= cost.min() + _TIE)[0])
         return {"waypoints": [*routes[best], ends[best]], "index": 0, "block": block, "steps": 0}
 
     def scores(self, block: np.ndarray, f: dict[str, np.ndarray], points: np.ndarray, directions: np.ndarray,

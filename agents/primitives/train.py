@@ -27,17 +27,12 @@ OUTCOME_VERSION = 1
 _SLICE = (0.0, math.pi / 2)
 
 
-AUGMENTS = ("slice", "full", "block")
+AUGMENTS = ("slice", "full")
 
 
 def _angles(rng: np.random.Generator, n: int, split: str) -> np.ndarray:
     lo, hi = _SLICE if split == "slice" else (0.0, 2 * math.pi)
     return rng.uniform(lo, hi, n)
-
-
-def _block_frames(data: dict[str, np.ndarray]) -> np.ndarray:
-    """The angle that turns each sample into its block's own frame (the block's heading along +x)."""
-    return -data["block"][:, 2]
 
 
 def _tensors(data: dict[str, np.ndarray], angles: np.ndarray, dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
@@ -49,13 +44,13 @@ def _tensors(data: dict[str, np.ndarray], angles: np.ndarray, dtype: torch.dtype
 
 def train_outcome_model(data: dict[str, np.ndarray], kind: str, hidden: int, depth: int, epochs: int,
                         batch_size: int = 512, lr: float = 2e-3, seed: int = 0, augment: str = "slice",
-                        validation: float = 0.05, log: Any = print) -> tuple[PushOutcomeModel, dict[str, Any]]:  # fmt: skip
+                        canonical: bool = False, validation: float = 0.05, log: Any = print
+                        ) -> tuple[PushOutcomeModel, dict[str, Any]]:  # fmt: skip
     """Fit a model on ``data`` (scene-frame pushes), each sample seen at an orientation of ``augment``'s arc
     (``slice``: [0, 90) degrees, drawn once per sample — the data as collected on the slice; ``full``: drawn
-    anew every epoch from the whole circle, the augmented twin; ``block``: each sample in its block's own frame,
-    the canonicalised twin, which acts through ``agents.canonical.CanonicalAgent``). Adam, cosine-decayed; the
-    last ``validation`` fraction is held out and its keypoint RMSE (px) reported, at the slice's orientations and
-    at held-out ones (``block``: in the block's frame, where it is used)."""
+    anew every epoch from the whole circle, the augmented twin); ``canonical``: the MLP run in the block's frame.
+    Adam, cosine-decayed; the last ``validation`` fraction is held out and its keypoint RMSE (px) reported, at the
+    slice's orientations and at held-out ones."""
     if augment not in AUGMENTS:
         raise ValueError(f"augment: {augment!r} is not one of {AUGMENTS}")
     torch.manual_seed(seed)
@@ -64,13 +59,10 @@ def train_outcome_model(data: dict[str, np.ndarray], kind: str, hidden: int, dep
     n_val = max(1, int(n * validation))
     train = {k: v[: n - n_val] for k, v in data.items()}
     val = {k: v[n - n_val :] for k, v in data.items()}
-    model = build_outcome_model(kind, hidden, depth)
+    model = build_outcome_model(kind, hidden, depth, canonical)
     dtype = torch.float32
     slice_angles = _angles(rng, len(train["block"]), "slice")
-    if augment == "block":  # collected at a slice angle a, then turned by -(heading + a): -heading in all
-        fixed = _tensors(train, _block_frames(train), dtype)
-    else:
-        fixed = _tensors(train, slice_angles, dtype) if augment == "slice" else None
+    fixed = _tensors(train, slice_angles, dtype) if augment == "slice" else None
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = math.ceil(len(train["block"]) / batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * steps_per_epoch)
@@ -97,8 +89,6 @@ def train_outcome_model(data: dict[str, np.ndarray], kind: str, hidden: int, dep
     with torch.no_grad():
         for split, (lo, hi) in (("slice", _SLICE), ("heldout", (math.pi / 2, 2 * math.pi))):
             angles = vrng.uniform(lo, hi, n_val)
-            if augment == "block":
-                angles = _block_frames(val)
             vectors, position, heading = _tensors(val, angles, dtype)
             report[f"validation_rmse_px_{split}"] = math.sqrt(float(outcome_loss(model(vectors), position, heading)))
     return model.eval(), report
@@ -146,10 +136,12 @@ def run_pusht_model(config: Any) -> None:
     collect_minutes = (time.perf_counter() - start) / 60
     print(f"{len(data['block'])} pushes ({collect_minutes:.1f} min)")
     model, report = train_outcome_model(data, config.model, config.hidden, config.depth, config.epochs,
-                                        config.batch_size, config.lr, config.seed, config.augment)  # fmt: skip
+                                        config.batch_size, config.lr, config.seed, config.augment,
+                                        config.canonical)  # fmt: skip
     meta = {**report, "augment": config.augment, "seed": config.seed, "epochs": config.epochs,
             "pushes": len(data["block"]), "collect_minutes": collect_minutes}  # fmt: skip
     save_outcome_model(model, config.out, meta)
-    print(f"{config.out}: {config.model} ({config.augment}), {model.parameter_count} parameters, trained in "
+    name = f"{config.model}{', canonical' if config.canonical else ''}"
+    print(f"{config.out}: {name} ({config.augment}), {model.parameter_count} parameters, trained in "
           f"{report['train_minutes']:.1f} min; validation keypoint RMSE {report['validation_rmse_px_slice']:.2f} px "
           f"at slice orientations, {report['validation_rmse_px_heldout']:.2f} px held out")  # fmt: skip

@@ -283,6 +283,24 @@ def follow(plan: dict[str, Any], pusher: np.ndarray) -> np.ndarray | None:
     return waypoints[plan["index"]]
 
 
+def _first_min(values: np.ndarray, tie: float) -> int:
+    """The first index whose value is within ``tie`` of the minimum (``np.argmin`` when ``tie`` is 0)."""
+    if tie == 0:
+        return int(np.argmin(values))
+    return int(np.flatnonzero(values <= values.min() + tie)[0])
+
+
+def _tie_order(values: np.ndarray, tie: float) -> list[int]:
+    """Indices by value, values within ``tie`` of the smallest remaining one taken by index."""
+    left, order = list(range(len(values))), []
+    while left:
+        rest = values[left]
+        pick = left[_first_min(rest, tie)] if np.isfinite(rest.min()) else left[0]
+        order.append(pick)
+        left.remove(pick)
+    return order
+
+
 def simulate_push(sim: PushTSim, block: np.ndarray, start: np.ndarray, end: np.ndarray, steps: int = PUSH_STEPS
                   ) -> tuple[np.ndarray, int]:  # fmt: skip
     """On ``sim`` (built, in gym-pusht's scene frame): the block's pose (x, y, angle; px, rad) after the pusher,
@@ -309,11 +327,15 @@ def simulate_push(sim: PushTSim, block: np.ndarray, start: np.ndarray, end: np.n
 class Graph:
     """Shortest collision-free paths for the pusher around the block (a visibility graph of waypoints)."""
 
-    def __init__(self, pusher: np.ndarray, block: np.ndarray, square: Square | None = None):
+    def __init__(self, pusher: np.ndarray, block: np.ndarray, square: Square | None = None, tie: float = 0.0):
+        """``square``: the pusher's square in the planning frame (None: gym-pusht's own). ``tie`` (px): path
+        lengths within it count as equal and go to the lower node index — nodes come in the block's own order,
+        so a planner that does not round its inputs to one frame still takes the same path at every orientation
+        (the T's parallel edges make equal-length paths round it; rounding would pick between them)."""
         from shapely.geometry import LineString, Point, Polygon
         from shapely.ops import nearest_points
 
-        self._segment = LineString
+        self._segment, self.tie = LineString, float(tie)
         shape = Polygon(_place(T_OUTLINE, block))
         self.clear = shape.buffer(_CLEAR, 4)
         self.prefix: list[np.ndarray] = []
@@ -345,13 +367,13 @@ class Graph:
         self.distance[0] = 0.0
         done = np.zeros(count, bool)
         for _ in range(count):  # Dijkstra from the pusher
-            i = int(np.argmin(np.where(done, np.inf, self.distance)))
+            i = _first_min(np.where(done, np.inf, self.distance), tie)
             if not np.isfinite(self.distance[i]):
                 break
             done[i] = True
             for j in np.flatnonzero(visible[i] & ~done):
                 d = self.distance[i] + math.hypot(*(self.nodes[i] - self.nodes[j]))
-                if d < self.distance[j]:
+                if d < self.distance[j] - tie:
                     self.distance[j], self.previous[j] = d, i
 
     def _visible(self, a: np.ndarray, b: np.ndarray) -> bool:
@@ -360,7 +382,8 @@ class Graph:
     def route(self, goal: np.ndarray) -> tuple[list[np.ndarray], float] | None:
         """Waypoints from the pusher to ``goal`` (excluding it) and the path's length; None if none is clear."""
         best: tuple[float, int] | None = None
-        for i in np.argsort(self.distance + np.hypot(*(goal - self.nodes).T)):
+        totals = self.distance + np.hypot(*(goal - self.nodes).T)
+        for i in np.argsort(totals) if self.tie == 0 else _tie_order(totals, self.tie):
             length = self.distance[i] + math.hypot(*(goal - self.nodes[i]))
             if not np.isfinite(length):
                 break
