@@ -121,3 +121,11 @@ def test_bad_inputs_are_one_clear_error(tmp_path):
     with pytest.raises(ValueError, match="canonical: only --model mlp"):
         PushtModelConfig(out=tmp_path / "m.pt", model="vn", canonical=True)
     assert not list(tmp_path.iterdir())  # nothing half-written
+    from agents.primitives.train import collect_or_load
+
+    collect_or_load(tmp_path / "p.npz", 20, seed=3, workers=1)
+    with pytest.raises(ValueError, match="holds 20 pushes collected with seed 3, not --pushes 20 --seed 4"):
+        collect_or_load(tmp_path / "p.npz", 20, seed=4, workers=1)
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a push dataset"):
+        collect_or_load(tmp_path / "bad.npz", 20, seed=3, workers=1)

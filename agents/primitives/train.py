@@ -119,27 +119,43 @@ def load_outcome_model(path: str | Path, name: str = "agent") -> tuple[PushOutco
     return model.eval(), meta
 
 
-def collect_or_load(path: Path | None, n: int, seed: int, workers: int) -> dict[str, np.ndarray]:
+def collect_or_load(path: Path | None, n: int, seed: int, workers: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The pushes at ``path`` if it exists (and their record), else ``n`` pushes collected with ``seed`` (and
+    written to ``path`` when given). The record holds the collection's minutes, whichever process took them."""
     if path is not None and path.is_file():
-        data, _ = load_pushes(path)
-        return data
+        data, meta = load_pushes(path)
+        if meta.get("seed") != seed or len(data["block"]) != n:
+            raise ValueError(f"data: {path} holds {len(data['block'])} pushes collected with seed {meta.get('seed')}, "
+                             f"not --pushes {n} --seed {seed}; give another --data or remove it")  # fmt: skip
+        return data, meta
+    start = time.perf_counter()
     data = collect_pushes(n, seed, workers)
+    meta = {"pushes": n, "seed": seed, "workers": workers, "collect_minutes": (time.perf_counter() - start) / 60}
     if path is not None:
-        save_pushes(path, data, {"pushes": n, "seed": seed})
-    return data
+        save_pushes(path, data, meta)
+    return data, meta
+
+
+def _command(config: Any) -> str:
+    """The command line that trains this model again (the data file aside: the same seed collects the same pushes)."""
+    flags = (f"--model {config.model} --hidden {config.hidden} --depth {config.depth} --epochs {config.epochs} "
+             f"--batch-size {config.batch_size} --lr {config.lr:g} --augment {config.augment}"
+             f"{' --canonical' if config.canonical else ''} --pushes {config.pushes} --seed {config.seed}")  # fmt: skip
+    return f"python -m agents pusht-model {flags} --out {config.out}"
 
 
 def run_pusht_model(config: Any) -> None:
     """``python -m agents pusht-model``: collect (or read) the pushes, train, write the model and its sidecar."""
-    start = time.perf_counter()
-    data = collect_or_load(config.data, config.pushes, config.seed, config.workers)
-    collect_minutes = (time.perf_counter() - start) / 60
-    print(f"{len(data['block'])} pushes ({collect_minutes:.1f} min)")
+    data, record = collect_or_load(config.data, config.pushes, config.seed, config.workers)
+    collect_minutes = record.get("collect_minutes")
+    took = "?" if collect_minutes is None else f"{collect_minutes:.1f}"
+    print(f"{len(data['block'])} pushes (seed {record.get('seed')}; collected in {took} min)")
     model, report = train_outcome_model(data, config.model, config.hidden, config.depth, config.epochs,
                                         config.batch_size, config.lr, config.seed, config.augment,
                                         config.canonical)  # fmt: skip
     meta = {**report, "augment": config.augment, "seed": config.seed, "epochs": config.epochs,
-            "pushes": len(data["block"]), "collect_minutes": collect_minutes}  # fmt: skip
+            "pushes": len(data["block"]), "data_seed": record.get("seed"), "collect_minutes": collect_minutes,
+            "command": _command(config)}  # fmt: skip
     save_outcome_model(model, config.out, meta)
     name = f"{config.model}{', canonical' if config.canonical else ''}"
     print(f"{config.out}: {name} ({config.augment}), {model.parameter_count} parameters, trained in "
