@@ -35,8 +35,9 @@ def main() -> int:
     scene = resources.files("eqenvs.assets").joinpath("pusht3d.xml")
     if not scene.is_file():
         raise SystemExit("eqenvs.assets/pusht3d.xml is missing from the wheel")
-    if "vn_explicit-push2d" not in available():
-        raise SystemExit(f"agents.pretrained lacks vn_explicit-push2d: {available()}")
+    for name in ("vn_explicit-push2d", "vn_primitive-pusht2d"):
+        if name not in available():
+            raise SystemExit(f"agents.pretrained lacks {name}: {available()}")
     from agents.rl.train import load_hyperparams
 
     ppo = load_hyperparams("ppo", "EqPushT-v1", "push")  # agents/hyperparams/ppo.yml, package data
@@ -49,6 +50,11 @@ def main() -> int:
         command = [str(Path(sys.executable).parent / "eqbench"), "--task", "push", "--agent", f"planner:{model}",
                    "--orientations", "0deg,90deg", "--tasks", "1", "--max-steps", "3", "--videos", "0",
                    "--out", str(Path(folder) / "bench")]  # fmt: skip
+        subprocess.run(command, check=True, cwd=folder)
+        # the learned PushT agent from its shipped push model (agents.primitives, package data)
+        command = [str(Path(sys.executable).parent / "eqbench"), "--task", "pusht", "--agent",
+                   "primitive:vn_primitive-pusht2d", "--orientations", "0deg,150deg", "--tasks", "1", "--max-steps",
+                   "20", "--videos", "0", "--out", str(Path(folder) / "bench_pusht")]  # fmt: skip
         subprocess.run(command, check=True, cwd=folder)
     print("wheel check passed")
     return 0

@@ -181,6 +181,10 @@ class PrimitiveAgent:
             raise ValueError("agent: primitive plans gym-pusht's task: it needs EqPushT-v1 (or v0) with task='pusht' "
                              "and a state observation")  # fmt: skip
         model, self.meta = load_outcome_model(checkpoint, "agent")
+        env_id = unwrapped.spec.id if unwrapped.spec is not None else type(unwrapped).__name__
+        if self.meta.get("task") != "pusht" or self.meta.get("env_id", "").split("-v")[0] != env_id.split("-v")[0]:
+            raise ValueError(f"agent: {checkpoint} is a push model of {self.meta.get('env_id')} task "
+                             f"{self.meta.get('task')!r}, not of {env_id} task 'pusht'")  # fmt: skip
         self.policy = PrimitivePlanner(model.to(getattr(torch, dtype)), layout, unwrapped.scene.action_type)
         self.label = label
 

@@ -39,8 +39,8 @@ PUSHT_MODELS_NOTE = (
     "at the slice's orientations: `vn` (Vector-Neuron, exactly equivariant), `mlp` (plain twin), `mlp_orbit` (the",
     "MLP on the same pushes turned over the whole circle) and `mlp_canonical` (the MLP run in the block's frame).",
     "`make pusht-models` rebuilds them (`python -m agents pusht-model`; each `.pt.json` holds its training record);",
-    "`python -m agents pretrain` leaves them alone. Their results: docs/planning.md, \"A learned world model",
-    "solves PushT\".",
+    '`python -m agents pretrain` leaves them alone. Their results: docs/planning.md, "A learned world model',
+    'solves PushT".',
 )
 """The paragraph of this folder's README about the PushT push-outcome models (``make pusht-models``)."""
 
@@ -123,6 +123,6 @@ def _readme(records: list[dict[str, Any]], config: PretrainConfig, kept: dict[st
             f"{r['seen_relmse']:.4f} | {r['ood_factor']:.2f} | {r['delta_eq_float32']:.1e} | `{r['command']}` |"
         )
     lines += [rows[name] for name in REFERENCE_MODELS if name in rows]
-    lines += ["", "relMSE and OOD factor: `python -m agents evaluate` on the held-out episodes (see the main README).", "",
-              *PUSHT_MODELS_NOTE]
+    lines += ["", "relMSE and OOD factor: `python -m agents evaluate` on the held-out episodes (see the main README)."]
+    lines += ["", *PUSHT_MODELS_NOTE]
     return "\n".join(lines) + "\n"

@@ -112,6 +112,11 @@ def test_bad_inputs_are_one_clear_error(tmp_path):
         make_agent("primitive:vn_primitive-pusht2d,dtype=float16", pusht)
     with pytest.raises(ValueError, match="does not exist"):
         make_agent(f"primitive:{tmp_path / 'missing.pt'}", pusht)
+    other = save_outcome_model(build_outcome_model("mlp", 8, 1), tmp_path / "push.pt", {"task": "push"})
+    with pytest.raises(ValueError, match="is a push model of EqPushT-v1 task 'push', not of EqPushT-v1 task 'pusht'"):
+        make_agent(f"primitive:{other}", pusht)
+    other.unlink()
+    other.with_suffix(".pt.json").unlink()
     with pytest.raises(ValueError, match="augment"):
         train_outcome_model(collect_pushes(40, seed=2), "mlp", 8, 1, epochs=1, augment="orbit", log=None)
     from agents.config import PushtModelConfig
