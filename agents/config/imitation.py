@@ -53,8 +53,12 @@ class BCConfig(Threads):
     """Demonstrations: a Minari dataset folder, or a datasets root holding one (`python -m agents demos --out`)."""
     out: Path
     """Output policy, a .pt file (+ readable .pt.json)."""
-    policy: Literal["mlp", "vn"] = "mlp"
-    """mlp: standardised observation -> MLP; vn: Vector-Neuron layers, equivariant by construction."""
+    policy: Literal["mlp", "vn", "diffusion", "vn-diffusion"] = "mlp"
+    """mlp: standardised observation -> MLP; vn: Vector-Neuron layers, equivariant by construction (both Gaussian
+    mixtures over chunks); diffusion: a flow-matching chunk policy with an MLP denoiser; vn-diffusion: its VN twin,
+    the sampler's noise in the block's frame (exactly equivariant samples)."""
+    steps: int = 10
+    """Flow policies: Euler steps from noise to a chunk (denoising steps)."""
     hidden: int = 128
     """Hidden width (VN: vector channels)."""
     depth: int = 3
@@ -87,7 +91,7 @@ class BCConfig(Threads):
     def __post_init__(self) -> None:
         super().__post_init__()
         positive(self, "hidden", "depth", "modes", "horizon", "execute", "epochs", "batch_size", "dagger_episodes",
-                  "workers")  # fmt: skip
+                  "workers", "steps")  # fmt: skip
         non_negative(self, "dagger_rounds")
         if self.execute > self.horizon:
             raise ValueError(f"execute: at most --horizon ({self.horizon}) actions, got {self.execute}")

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from agents.imitation.diffusion import FlowPolicy
 from agents.imitation.policies import load_policy
 
 
@@ -21,6 +22,7 @@ class BCAgent:
         self.policy, self.meta, self.label, self.dtype = policy.to(dtype), meta, label, dtype
         self.execute = int(meta.get("execute", 1))
         self._queue: np.ndarray | None = None  # (B, steps left, d)
+        self._generator = torch.Generator().manual_seed(0)
 
     @classmethod
     def load(cls, spec: str, env: gym.Env, label: str) -> BCAgent:
@@ -43,8 +45,10 @@ class BCAgent:
         return cls(policy, meta, label, dtype)
 
     def reset(self, seed: int | None = None) -> None:
-        del seed  # deterministic
+        """Start afresh; a flow policy's sampler noise comes from a generator seeded here (the same numbers at
+        every orientation of a paired task: the VN policy places them in the block's frame)."""
         self._queue = None
+        self._generator = torch.Generator().manual_seed(0 if seed is None else int(seed))
 
     def act(self, obs: Any) -> np.ndarray:
         return self.act_batch(np.asarray(obs, np.float64)[None])[0]
@@ -53,7 +57,12 @@ class BCAgent:
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         obs = np.asarray(obs)
         if self._queue is None or self._queue.shape[1] == 0 or len(self._queue) != len(obs):
-            chunk = self.policy(torch.as_tensor(obs, dtype=self.dtype)).double().numpy()
+            x = torch.as_tensor(obs, dtype=self.dtype)
+            if isinstance(self.policy, FlowPolicy):  # one draw of noise numbers, shared by the batch's rows
+                z = torch.randn(self.policy.horizon, 2, generator=self._generator, dtype=torch.float64)
+                chunk = self.policy.sample(x, z.to(self.dtype)).double().numpy()
+            else:
+                chunk = self.policy(x).double().numpy()
             self._queue = chunk[:, : self.execute]
         action, self._queue = self._queue[:, 0], self._queue[:, 1:]
         return action

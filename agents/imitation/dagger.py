@@ -119,12 +119,12 @@ def run_bc(config: Any, log: Any = print) -> None:
     demos = load_demos(config.demos)
     train = dict(hidden=config.hidden, depth=config.depth, modes=config.modes, horizon=config.horizon,
                  execute=config.execute, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
-                 augment=config.augment)  # fmt: skip
+                 augment=config.augment, steps=config.steps)  # fmt: skip
     policy, meta = dagger(demos, config.policy, rounds=config.dagger_rounds, episodes=config.dagger_episodes,
                           seed=config.seed, workers=config.workers, log=log, **train)  # fmt: skip
     path = save_policy(policy, meta, config.out)
     log(
         f"{config.policy}: {meta['parameter_count']:,} parameters, {meta['steps']} steps of {meta['episodes']} "
-        f"episodes + {meta['extra_labels']} DAgger labels, final NLL {meta['loss'][-1]:.4f}, action MSE "
+        f"episodes + {meta['extra_labels']} DAgger labels, final loss {meta['loss'][-1]:.4f}, action MSE "
         f"{meta['action_mse']:.4f}, {meta['seconds']} s (last fit); wrote {path}"
     )

@@ -1,5 +1,6 @@
-"""The behaviour-cloning policies: Gaussian mixtures over action chunks, an MLP and its exactly equivariant VN twin
-(``bc_policy``), and their files (``save_policy``, ``load_policy``: weights only, no pickle)."""
+"""The behaviour-cloning policies: Gaussian mixtures over action chunks, an MLP and its exactly equivariant VN twin,
+and the flow-matching policies of ``agents.imitation.diffusion`` (``bc_policy``), and their files
+(``save_policy``, ``load_policy``: weights only, no pickle)."""
 
 from __future__ import annotations
 
@@ -111,10 +112,24 @@ class VNPolicy(MixturePolicy):
         return means, out[..., : self.modes], out[..., self.modes :]
 
 
+POLICY_KINDS = ("mlp", "vn", "diffusion", "vn-diffusion")
+"""mlp, vn: Gaussian-mixture chunk policies; diffusion, vn-diffusion: flow-matching chunk policies
+(``agents.imitation.diffusion``)."""
+
+
 def bc_policy(kind: str, env_id: str, env_kwargs: dict[str, Any], hidden: int, depth: int, modes: int = 1,
-              horizon: int = 1) -> MixturePolicy:  # fmt: skip
-    if modes < 1 or horizon < 1:
-        raise ValueError(f"modes, horizon: must be >= 1, got {modes}, {horizon}")
+              horizon: int = 1, steps: int = 10) -> nn.Module:  # fmt: skip
+    if modes < 1 or horizon < 1 or steps < 1:
+        raise ValueError(f"modes, horizon, steps: must be >= 1, got {modes}, {horizon}, {steps}")
+    if kind in ("diffusion", "vn-diffusion"):
+        from agents.imitation.diffusion import MLPFlowPolicy, VNFlowPolicy
+
+        if kind == "vn-diffusion":
+            return VNFlowPolicy(env_id, env_kwargs, hidden, depth, horizon, steps)
+        env = gym.make(env_id, **env_kwargs)
+        obs_dim = env.observation_space.shape[0]
+        env.close()
+        return MLPFlowPolicy(obs_dim, hidden, depth, horizon, steps)
     if kind == "mlp":
         env = gym.make(env_id, **env_kwargs)
         obs_dim, action_dim = env.observation_space.shape[0], env.action_space.shape[0]
@@ -122,7 +137,7 @@ def bc_policy(kind: str, env_id: str, env_kwargs: dict[str, Any], hidden: int, d
         return MLPPolicy(obs_dim, action_dim, hidden, depth, modes, horizon)
     if kind == "vn":
         return VNPolicy(env_id, env_kwargs, hidden, depth, modes, horizon)
-    raise ValueError(f"policy: expected 'mlp' or 'vn', got {kind!r}")
+    raise ValueError(f"policy: expected one of {POLICY_KINDS}, got {kind!r}")
 
 
 def save_policy(policy: nn.Module, meta: dict[str, Any], path: str | Path) -> Path:

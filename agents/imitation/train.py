@@ -45,11 +45,12 @@ def _turn(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
 
 def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, modes: int = 5, horizon: int = 8,
              execute: int = 4, epochs: int = 60, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
-             extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, augment: str = "",
+             steps: int = 10, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, augment: str = "",
              log: Any = None
              ) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
     """Fit a policy to the demonstrations' action chunks (each step's label and the next ``horizon - 1``) by
-    the mixture's negative log likelihood (Adam, cosine-decayed step size). The agent acts with the first
+    the mixture's negative log likelihood, or (``diffusion``, ``vn-diffusion``) by conditional flow matching with
+    ``steps`` Euler steps at sampling (Adam, cosine-decayed step size). The agent acts with the first
     ``execute`` actions of a chunk, then predicts the next. ``extra``: more (observations, chunks,
     orientations) triples (DAgger's labels), trained on with the demonstrations. ``augment``: a split name
     (e.g. "slice"): every sample of every batch is turned, with its chunk, to an orientation drawn
@@ -61,7 +62,10 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
     if execute > horizon:
         raise ValueError(f"execute: at most horizon ({horizon}) actions of a chunk can be executed, got {execute}")
     torch.manual_seed(seed)
-    policy = bc_policy(kind, demos.env_id, demos.env_kwargs, hidden, depth, modes, horizon)
+    policy = bc_policy(kind, demos.env_id, demos.env_kwargs, hidden, depth, modes, horizon, steps)
+    from agents.imitation.diffusion import FlowPolicy
+
+    flow = isinstance(policy, FlowPolicy)
     obs, target = torch.as_tensor(demos.obs, dtype=torch.float32), torch.as_tensor(demos.chunks(horizon))
     angle = torch.as_tensor(demos.angle, dtype=torch.float32)
     if extra is not None:
@@ -84,7 +88,7 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
                 start, length = arc
                 turn = start + length * torch.rand(len(idx), generator=generator) - angle[idx]
                 batch_obs, batch_target = _turn(batch_obs, turn), _turn(batch_target, turn)
-            loss = policy.nll(batch_obs, batch_target)
+            loss = policy.loss(batch_obs, batch_target, generator) if flow else policy.nll(batch_obs, batch_target)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -92,15 +96,19 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
             total += float(loss.detach()) * len(idx)
         history.append(total / len(obs))
         if log is not None and (epoch % 10 == 9 or epoch == epochs - 1):
-            log(f"epoch {epoch + 1}/{epochs}: negative log likelihood {history[-1]:.4f}")
-    with torch.no_grad():
-        mse = float(((policy(obs)[:, 0] - target[:, 0]) ** 2).sum(-1).mean())  # the next action's
-    meta = {"policy": kind, "hyper": {"hidden": hidden, "depth": depth, "modes": modes, "horizon": horizon},
+            what = "flow-matching loss" if flow else "negative log likelihood"
+            log(f"epoch {epoch + 1}/{epochs}: {what} {history[-1]:.4f} ({time.perf_counter() - started:.0f} s)")
+    seconds = round(time.perf_counter() - started, 1)
+    with torch.no_grad():  # the next action's error (flow policies: sampled from zero noise, on 4096 samples)
+        n = 4096 if flow else len(obs)
+        mse = float(((policy(obs[:n])[:, 0] - target[:n, 0]) ** 2).sum(-1).mean())
+    hyper = {"hidden": hidden, "depth": depth, "modes": modes, "horizon": horizon} | ({"steps": steps} if flow else {})
+    meta = {"policy": kind, "hyper": hyper,
             "execute": execute, "env_id": demos.env_id, "extra_labels": 0 if extra is None else len(extra[0]),
             "env_kwargs": demos.env_kwargs, "demos": demos.path, "steps": len(demos),
             "episodes": int(demos.episode.max()) + 1,
             "angles_deg": sorted({round(math.degrees(a), 6) for a in demos.angle.tolist()}),
             "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "augment": augment},
-            "loss": history, "action_mse": mse, "seconds": round(time.perf_counter() - started, 1),
+            "loss": history, "action_mse": mse, "seconds": seconds,
             "parameter_count": sum(p.numel() for p in policy.parameters())}  # fmt: skip
     return policy.eval(), meta
