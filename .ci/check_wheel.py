@@ -35,15 +35,16 @@ def main() -> int:
     scene = resources.files("eqenvs.assets").joinpath("pusht3d.xml")
     if not scene.is_file():
         raise SystemExit("eqenvs.assets/pusht3d.xml is missing from the wheel")
-    for name in ("vn_explicit-push2d", "vn_primitive-pusht2d"):
-        if name not in available():
-            raise SystemExit(f"agents.pretrained lacks {name}: {available()}")
+    from agents.pretrained import push_models
+
+    if "vn_explicit-push2d" not in available() or "vn_primitive-pusht2d" not in push_models():
+        raise SystemExit(f"agents.pretrained lacks a model: {available()}, {push_models()}")
     from agents.rl.train import load_hyperparams
 
     ppo = load_hyperparams("ppo", "EqPushT-v1", "push")  # agents/hyperparams/ppo.yml, package data
     print(
         f"shipped: eqenvs.assets/pusht3d.xml; agents/hyperparams/ppo.yml (ppo push: {ppo['n_timesteps']} steps); "
-        f"reference models {available()}"
+        f"reference models {available()}; push models {push_models()}"
     )
     with tempfile.TemporaryDirectory() as folder:
         model = "vn_explicit-push2d"

@@ -346,7 +346,7 @@ def test_bc_bad_input(tmp_path, demo_path):
         dagger(demos, "mlp", rounds=1, episodes=1001)
     with pytest.raises(ValueError, match="at most 10000 episodes per orientation"):
         record_demos(tmp_path / "many", angles=ANGLES, episodes=10_001)
-    with pytest.raises(ValueError, match="policy: expected 'mlp' or 'vn'"):
+    with pytest.raises(ValueError, match=r"policy: expected one of \('mlp', 'vn', 'diffusion', 'vn-diffusion'\)"):
         train_bc(demos, "transformer")
     with pytest.raises(ValueError, match=r"execute: at most horizon \(4\)"):
         train_bc(demos, "mlp", horizon=4, execute=5)

@@ -106,6 +106,8 @@ def test_bad_inputs_are_one_clear_error(tmp_path):
     pusht = gym.make("EqPushT-v1", task="pusht")
     with pytest.raises(ValueError, match="not a push-outcome model"):
         make_agent("primitive:vn_explicit-push2d", pusht)  # a world model of another kind
+    with pytest.raises(ValueError, match="is a PushT push-outcome model, not a world model; give it as primitive:"):
+        make_agent("planner:vn_primitive-pusht2d", pusht)
     with pytest.raises(ValueError, match="task='pusht'"):
         make_agent("primitive:vn_primitive-pusht2d", gym.make("EqPushT-v1", task="push"))
     with pytest.raises(ValueError, match="dtype=float32"):

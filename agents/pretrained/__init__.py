@@ -13,7 +13,7 @@ from pathlib import Path
 
 from eqenvs.files import existing_file
 
-__all__ = ["available", "folder", "resolve"]
+__all__ = ["available", "folder", "push_models", "resolve"]
 
 
 def folder() -> Path:
@@ -21,9 +21,19 @@ def folder() -> Path:
     return Path(str(resources.files(__name__)))
 
 
+def _is_push_model(path: Path) -> bool:
+    """Whether a shipped file is a PushT push-outcome model (``agents.primitives``), not a world model."""
+    return path.stem.endswith("-pusht2d") and "_primitive" in path.stem
+
+
 def available() -> list[str]:
-    """Names of the shipped reference models."""
-    return sorted(p.stem for p in folder().glob("*.pt"))
+    """Names of the shipped reference world models (``planner:<name>``)."""
+    return sorted(p.stem for p in folder().glob("*.pt") if not _is_push_model(p))
+
+
+def push_models() -> list[str]:
+    """Names of the shipped PushT push-outcome models (``primitive:<name>``, ``make pusht-models``)."""
+    return sorted(p.stem for p in folder().glob("*.pt") if _is_push_model(p))
 
 
 def resolve(name: str) -> Path:
@@ -31,6 +41,10 @@ def resolve(name: str) -> Path:
     if name.endswith(".pt") or "/" in name or "\\" in name:
         return existing_file(name, "agent", "a .pt world-model checkpoint")
     shipped = folder() / f"{name}.pt"
+    if shipped.is_file() and _is_push_model(shipped):
+        raise ValueError(
+            f"agent: {name!r} is a PushT push-outcome model, not a world model; give it as primitive:{name}"
+        )
     if shipped.is_file():
         return shipped
     raise ValueError(f"agent: {name!r} is neither a .pt checkpoint nor a shipped model; shipped: {available()}")
