@@ -59,6 +59,7 @@ class BenchConfig(Workers):
     "physics"}."""
     agent: str = "scripted"
     """Agent spec: planner:<ckpt.pt or name>[,k=v], sb3:<algo>:<zip>[,dtype=float64], bc:<policy.pt>[,dtype=float64],
+    primitive:<push model .pt or name>[,dtype=float64] (PushT: a learned push model searched over push primitives),
     callable:<module or file.py>:<function>, scripted, random, contact[:plain] (EqPushT's contact planner: a
     privileged oracle that plans with gym-pusht's own simulator)."""
     label: str = ""

@@ -43,6 +43,10 @@ def _turn(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     return turned.reshape(shape)
 
 
+EMA_DECAY = 0.999
+"""Flow policies sample with an exponential moving average of their weights (decay per gradient step)."""
+
+
 def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, modes: int = 5, horizon: int = 8,
              execute: int = 4, epochs: int = 60, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
              steps: int = 10, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, augment: str = "",
@@ -78,6 +82,8 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
     batches = math.ceil(len(obs) / batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs * batches)
     generator = torch.Generator().manual_seed(seed)
+    # flow policies: an exponential moving average of the weights is what samples (as diffusion models keep one)
+    ema = [p.detach().clone() for p in policy.parameters()] if flow else None
     history, started = [], time.perf_counter()
     for epoch in range(epochs):
         order, total = torch.randperm(len(obs), generator=generator), 0.0
@@ -93,12 +99,20 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
             loss.backward()
             optimizer.step()
             schedule.step()
+            if ema is not None:
+                with torch.no_grad():
+                    for e, p in zip(ema, policy.parameters(), strict=True):
+                        e.lerp_(p, 1.0 - EMA_DECAY)
             total += float(loss.detach()) * len(idx)
         history.append(total / len(obs))
         if log is not None and (epoch % 10 == 9 or epoch == epochs - 1):
             what = "flow-matching loss" if flow else "negative log likelihood"
             log(f"epoch {epoch + 1}/{epochs}: {what} {history[-1]:.4f} ({time.perf_counter() - started:.0f} s)")
     seconds = round(time.perf_counter() - started, 1)
+    if ema is not None:
+        with torch.no_grad():
+            for p, e in zip(policy.parameters(), ema, strict=True):
+                p.copy_(e)
     with torch.no_grad():  # the next action's error (flow policies: sampled from zero noise, on 4096 samples)
         n = 4096 if flow else len(obs)
         mse = float(((policy(obs[:n])[:, 0] - target[:n, 0]) ** 2).sum(-1).mean())
