@@ -10,7 +10,7 @@ PIP_EXTRA ?=
 export MUJOCO_GL ?= egl
 
 COMMA := ,
-.PHONY: pusht-results pusht-models pusht-learned sb3-results tune3d tuning-record setup demo readme-gifs test bench scale-bench report paper results lint wheel-check \
+.PHONY: pusht-results pusht-models pusht-learned pusht-learned-rebuild sb3-results tune3d tuning-record setup demo readme-gifs test bench scale-bench report paper results lint wheel-check \
 	pretrained
 
 $(VENV)/.installed: pyproject.toml
@@ -159,6 +159,12 @@ pusht-models: setup
 	$(PM) --model mlp --hidden 256 --out agents/pretrained/mlp_primitive-pusht2d.pt
 	$(PM) --model mlp --hidden 256 --augment full --out agents/pretrained/mlp_primitive_orbit-pusht2d.pt
 	$(PM) --model mlp --hidden 256 --canonical --out agents/pretrained/mlp_primitive_canonical-pusht2d.pt
+# everything behind the README's learned PushT rows, from nothing: the pushes, the four models, every row (~30 min)
+pusht-learned-rebuild: setup
+	rm -f runs/pusht/pushes.npz
+	$(MAKE) pusht-models
+	rm -rf $(addprefix runs/bench/,$(LEARNED)) runs/bench/pusht_contact
+	$(MAKE) pusht-learned
 LEARNED := pusht_prim_vn64 pusht_prim_vn64_physics pusht_prim_vn32 pusht_prim_mlp pusht_prim_mlp_orbit \
 	pusht_prim_mlp_canonical
 pusht-learned: $(addprefix runs/bench/,$(addsuffix /summary.json,$(LEARNED))) runs/bench/pusht_contact/summary.json
