@@ -137,9 +137,9 @@ runs/bench/pusht_bc_vn/summary.json: runs/bc/pusht_vn.pt
 # flow-matching (diffusion-family) chunk policies on the same demonstrations (issue 26): the MLP denoiser and its
 # VN twin, the sampler's noise in the block's frame; a fixed sampler seed per task (eqbench's agent seed)
 runs/bc/pusht_diffusion.pt: $(DEMOS)/data/metadata.json
-	$(BIN)/python -m agents bc --demos $(DEMOS) --policy diffusion --hidden 512 --depth 4 --horizon 16 --execute 8 --steps 10 --epochs 60 --augment slice --workers 2 --out $@
+	$(BIN)/python -m agents bc --demos $(DEMOS) --policy diffusion --hidden 512 --depth 4 --horizon 16 --execute 8 --steps 10 --epochs 150 --augment slice --workers 2 --out $@
 runs/bc/pusht_vn_diffusion.pt: $(DEMOS)/data/metadata.json
-	$(BIN)/python -m agents bc --demos $(DEMOS) --policy vn-diffusion --hidden 64 --horizon 16 --execute 8 --steps 10 --epochs 60 --workers 2 --out $@
+	$(BIN)/python -m agents bc --demos $(DEMOS) --policy vn-diffusion --hidden 64 --horizon 16 --execute 8 --steps 10 --epochs 200 --workers 2 --out $@
 runs/bench/pusht_diffusion/summary.json: runs/bc/pusht_diffusion.pt
 	$(call EQBT) --agent bc:$< --label "diffusion (flow) MLP (slice demos)" --workers 2 --out $(@D)
 runs/bench/pusht_vn_diffusion/summary.json: runs/bc/pusht_vn_diffusion.pt
