@@ -29,8 +29,7 @@ from eqenvs.experts.contact import (
     Graph,
     Square,
     contacts,
-    follow,
-    stale,
+    step_primitive,
 )
 from eqenvs.groups import rotation_2d
 from eqenvs.pusht import DELTA_SCALE_PX, TASKS
@@ -75,7 +74,6 @@ class PrimitivePlanner:
         self.distances, self.time_weight = tuple(float(d) for d in distances), float(time_weight)
         self.tilts = tuple(rotation_2d(math.radians(t)) for t in tilts_deg)
         self.contacts = contacts()
-        self.decisions = 0
         self.reset()
 
     def reset(self, seed: int | None = None) -> None:
@@ -89,17 +87,7 @@ class PrimitivePlanner:
         pusher = f["pusher_pos"] * ARENA_UNIT_PX + ARENA_CENTRE  # px in the observation's frame
         heading = f["block_dir"] / math.hypot(*f["block_dir"])
         block = np.array([*(f["block_pos"] * ARENA_UNIT_PX + ARENA_CENTRE), math.atan2(heading[1], heading[0])])
-        plan = self._plan
-        if plan is None or stale(plan, block):
-            plan = self._plan = self._decide(pusher, block, f)
-        target = follow(plan, pusher)
-        if target is None:  # the primitive is done: the next one
-            plan = self._plan = self._decide(pusher, block, f)
-            target = follow(plan, pusher)
-            target = pusher if target is None else target
-        move = target - pusher
-        norm = math.hypot(*move)
-        delta = (move / DELTA_SCALE_PX) * (1.0 if norm <= DELTA_SCALE_PX else DELTA_SCALE_PX / norm)  # a disk
+        self._plan, delta = step_primitive(self._plan, pusher, block, lambda: self._decide(pusher, block, f))
         if self.action_type == "delta":
             return delta
         return pusher + delta * DELTA_SCALE_PX
@@ -118,7 +106,6 @@ class PrimitivePlanner:
     def _decide(self, pusher: np.ndarray, block: np.ndarray, f: dict[str, np.ndarray]) -> dict[str, Any]:
         from shapely.geometry import Point
 
-        self.decisions += 1
         square = self._square(f)
         graph = Graph(pusher, block, square, tie=_TIE)
         rotation = rotation_2d(block[2])

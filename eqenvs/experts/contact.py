@@ -24,6 +24,7 @@ only (elsewhere the simulated walls and action square sit in the wrong place).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ __all__ = [
     "follow",
     "simulate_push",
     "stale",
+    "step_primitive",
 ]
 
 _HULL = np.array([(-60, 0), (60, 0), (60, 30), (15, 120), (-15, 120), (-60, 30)], float)  # convex hull of the T
@@ -162,18 +164,7 @@ class ContactPlanner:
         obs = np.asarray(obs["state"] if isinstance(obs, dict) else obs, dtype=np.float64)
         frame = self._frame(obs)
         pusher, block, goal = self._canonical_state(obs, frame)
-        plan = self._plan
-        if plan is None or stale(plan, block):
-            plan = self._plan = self._decide(pusher, block, goal)
-        target = follow(plan, pusher)
-        if target is None:  # the primitive is done: the next one
-            plan = self._plan = self._decide(pusher, block, goal)
-            target = follow(plan, pusher)
-            target = pusher if target is None else target
-        move = target - pusher
-        norm = math.hypot(*move)
-        limit = DELTA_SCALE_PX
-        delta = (move / limit) * (1.0 if norm <= limit else limit / norm)
+        self._plan, delta = step_primitive(self._plan, pusher, block, lambda: self._decide(pusher, block, goal))
         # float32 in the planning frame, float64 once rotated: the env maps the action back to its scene and
         # rounds it to float32 there, recovering these float32 values exactly (a second float32 rounding in
         # the observed frame would move them by up to an ulp)
@@ -255,6 +246,24 @@ class ContactPlanner:
         else:
             waypoints, end = best[1], best[2]
         return {"waypoints": [*waypoints, end], "index": 0, "block": block, "steps": 0}
+
+
+def step_primitive(plan: dict[str, Any] | None, pusher: np.ndarray, block: np.ndarray,
+                   decide: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], np.ndarray]:  # fmt: skip
+    """One step of a push primitive in closed loop: the plan to keep (``decide()`` makes a new one when there is
+    none, it went stale or it is done) and the delta action towards its next waypoint, bounded by a disk (unit
+    norm = ``DELTA_SCALE_PX``)."""
+    if plan is None or stale(plan, block):
+        plan = decide()
+    target = follow(plan, pusher)
+    if target is None:  # the primitive is done: the next one
+        plan = decide()
+        target = follow(plan, pusher)
+        target = pusher if target is None else target
+    move = target - pusher
+    norm = math.hypot(*move)
+    limit = DELTA_SCALE_PX
+    return plan, (move / limit) * (1.0 if norm <= limit else limit / norm)
 
 
 def stale(plan: dict[str, Any], block: np.ndarray) -> bool:
