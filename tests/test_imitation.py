@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import warnings
 from pathlib import Path
 
@@ -311,6 +312,27 @@ def test_dagger_labels_states_with_the_experts_chunks(demo_path):
     assert seeds == [first, first + 1000, first + 2000, first + 3000]
 
 
+def test_warm_started_dagger_rounds_continue_from_the_previous_weights(demo_path):
+    from agents.imitation.dagger import dagger
+    from agents.imitation.train import train_bc
+
+    demos = load_demos(demo_path)
+    small = dict(hidden=8, depth=1, horizon=4, execute=4, steps=2)
+    first, _ = train_bc(demos, "diffusion", epochs=1, **small)
+    # a fit of zero learning-rate effect (one tiny step) from `init` stays by its weights; from scratch it does not
+    warm, _ = train_bc(demos, "diffusion", epochs=1, lr=1e-9, init=first, seed=5, **small)
+    cold, _ = train_bc(demos, "diffusion", epochs=1, lr=1e-9, seed=5, **small)
+
+    def gap(a, b):
+        return max(float((x - y).detach().abs().max()) for x, y in zip(a.parameters(), b.parameters(), strict=True))
+
+    assert gap(warm, first) < 1e-6 < gap(cold, first)
+    assert torch.equal(warm.mean, first.mean) and torch.equal(warm.std, first.std)
+    _, meta = dagger(demos, "diffusion", rounds=1, episodes=1, max_steps=8, epochs=1, round_epochs=1, **small)
+    assert meta["dagger"]["round_epochs"] == 1 and meta["train"]["epochs"] == 1 and meta["extra_labels"] == 4
+    assert meta["dagger"]["seconds_total"] >= meta["seconds"]
+
+
 def demos_seed(path, episode: int) -> int:
     import minari
 
@@ -352,6 +374,12 @@ def test_bc_bad_input(tmp_path, demo_path):
         train_bc(demos, "mlp", horizon=4, execute=5)
     with pytest.raises(ValueError, match="dtype=float32 or dtype=float64"):
         make_agent(f"bc:{path},dtype=float16", gym.make("EqPushT-v1", task="pusht"))
+    with pytest.raises(ValueError, match="execute=N"):
+        make_agent(f"bc:{path},execute=0", gym.make("EqPushT-v1", task="pusht"))
+    with pytest.raises(ValueError, match=r"execute=9 is more than .* chunk of 8 actions"):
+        make_agent(f"bc:{path},execute=9", gym.make("EqPushT-v1", task="pusht"))
+    agent = make_agent(f"bc:{path},dtype=float64,execute=1", gym.make("EqPushT-v1", task="pusht"))
+    assert agent.execute == 1 and agent.dtype == torch.float64 and load_policy(path)[1]["execute"] == 4
     with pytest.raises(ValueError, match="was trained on EqPushT-v1, not EqPushT3D-v1"):
         make_agent(f"bc:{path}", gym.make("EqPushT3D-v1"))
     with pytest.raises(ValueError, match="action_type 'absolute'"):
@@ -364,3 +392,18 @@ def test_bc_bad_input(tmp_path, demo_path):
     with pytest.raises(ValueError, match=r"expected a \.pt file"):
         save_policy(policy, meta, tmp_path / "policy.zip")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.pt", "mlp.pt.json", "other.pt"]
+
+
+@pytest.mark.skipif(
+    not (shutil.which("c++") or shutil.which("g++")), reason="torch.compile on a CPU needs a C++ compiler"
+)
+def test_compiled_training_follows_eager_training(demo_path):
+    demos = load_demos(demo_path)
+    small = dict(hidden=16, depth=2, horizon=4, execute=2, steps=2, epochs=2, seed=3)
+    eager, eager_meta = train_bc(demos, "diffusion", **small)
+    fused, fused_meta = train_bc(demos, "diffusion", compile_loss=True, **small)
+    # the same draws and batches: the losses agree to rounding, the weights to rounding (not bit for bit)
+    assert fused_meta["train"]["compile"] and not eager_meta["train"]["compile"]
+    assert np.allclose(fused_meta["loss"], eager_meta["loss"], rtol=1e-4)
+    for a, b in zip(eager.parameters(), fused.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-4)

@@ -26,13 +26,17 @@ class BCAgent:
 
     @classmethod
     def load(cls, spec: str, env: gym.Env, label: str) -> BCAgent:
-        path, _, option = spec.partition(",")
-        dtype = torch.float32
-        if option:
+        path, *options = spec.split(",")
+        dtype, execute = torch.float32, None
+        for option in options:
             key, _, value = option.partition("=")
-            if key != "dtype" or value not in ("float32", "float64"):
-                raise ValueError(f"agent: a bc spec takes one option, dtype=float32 or dtype=float64; got {option!r}")
-            dtype = getattr(torch, value)
+            if key == "dtype" and value in ("float32", "float64"):
+                dtype = getattr(torch, value)
+            elif key == "execute" and value.isdigit() and int(value) >= 1:
+                execute = int(value)
+            else:
+                raise ValueError(f"agent: a bc spec takes the options dtype=float32 or dtype=float64 and execute=N "
+                                 f"(actions of a chunk run before the next, N >= 1); got {option!r}")  # fmt: skip
         policy, meta = load_policy(path)
         unwrapped = env.unwrapped
         env_id = unwrapped.spec.id if unwrapped.spec is not None else type(unwrapped).__name__
@@ -42,6 +46,10 @@ class BCAgent:
             raise ValueError(f"agent: {path} reads EqPushT's 12-number state and acts in delta actions; this env "
                              f"has observations {env.observation_space} and action_type "
                              f"{getattr(unwrapped.scene, 'action_type', None)!r}")  # fmt: skip
+        if execute is not None:
+            if execute > policy.horizon:
+                raise ValueError(f"agent: execute={execute} is more than {path}'s chunk of {policy.horizon} actions")
+            meta = meta | {"execute": execute}
         return cls(policy, meta, label, dtype)
 
     def reset(self, seed: int | None = None) -> None:

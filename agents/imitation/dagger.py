@@ -4,6 +4,7 @@ the states it reaches, refit on everything; ``run_bc`` is ``python -m agents bc`
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,20 +78,25 @@ def _dagger_job(policy_path: str, env_id: str, env_kwargs: dict[str, Any], angle
 
 
 def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0, max_steps: int = 300,
-           workers: int = 1, log: Any = None, **train: Any) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
+           workers: int = 1, round_epochs: int = 0, log: Any = None,
+           **train: Any) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
     """DAgger: train on the demonstrations, then ``rounds`` times roll the policy out (``episodes`` starts at
     each orientation of the demonstrations), have the expert label the states it reached, and retrain on
-    everything. The rollouts use the demonstrations' orientations only, so the policy never sees another."""
+    everything (``round_epochs`` > 0: continue from the previous round's weights for that many epochs instead of
+    retraining from scratch). The rollouts use the demonstrations' orientations only, so the policy never sees
+    another."""
     from agents.workers import run_jobs
 
-    if rounds < 0 or episodes < 1:
-        raise ValueError(f"rounds, episodes: expected >= 0 and >= 1, got {rounds}, {episodes}")
+    if rounds < 0 or episodes < 1 or round_epochs < 0:
+        raise ValueError(f"rounds, episodes, round_epochs: expected >= 0, >= 1 and >= 0, got {rounds}, {episodes}, "
+                         f"{round_epochs}")  # fmt: skip
     angles = sorted(set(demos.angle.tolist()))
     if episodes > 1000 or rounds * len(angles) > 500 or seed < 0:
         raise ValueError(f"episodes, rounds, seed: expected at most 1000 episodes, 500 rounds x orientations and "
                          f"seed >= 0, got {episodes}, {rounds} x {len(angles)}, {seed}")  # fmt: skip
     first = TRAINING_SEEDS + 1_000_000 * seed + 500_000  # above the demonstrations' starts
     extra_obs, extra_chunks, extra_angles, history = [], [], [], []
+    started = time.perf_counter()
     policy, meta = train_bc(demos, kind, seed=seed, log=log, **train)
     for r in range(rounds):
         with tempfile.TemporaryDirectory() as folder:
@@ -109,8 +115,18 @@ def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0
             log(f"DAgger round {r + 1}/{rounds}: the policy solved {solved:.2f} of its rollouts on the slice; "
                 f"{history[-1]['labels']} expert-labelled states in all; retraining")  # fmt: skip
         extra = (np.concatenate(extra_obs), np.concatenate(extra_chunks), np.concatenate(extra_angles))
-        policy, meta = train_bc(demos, kind, seed=seed, log=log, extra=extra, **train)
-    meta["dagger"] = {"rounds": rounds, "episodes_per_orientation": episodes, "history": history}
+        if round_epochs:  # warm start: the previous round's weights, a shorter schedule
+            policy, meta = train_bc(demos, kind, seed=seed + r + 1, log=log, extra=extra, init=policy,
+                                    **(train | {"epochs": round_epochs}))  # fmt: skip
+        else:
+            policy, meta = train_bc(demos, kind, seed=seed, log=log, extra=extra, **train)
+    meta["dagger"] = {
+        "rounds": rounds,
+        "episodes_per_orientation": episodes,
+        "round_epochs": round_epochs,
+        "history": history,
+        "seconds_total": round(time.perf_counter() - started, 1),
+    }
     return policy, meta
 
 
@@ -119,12 +135,14 @@ def run_bc(config: Any, log: Any = print) -> None:
     demos = load_demos(config.demos)
     train = dict(hidden=config.hidden, depth=config.depth, modes=config.modes, horizon=config.horizon,
                  execute=config.execute, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
-                 augment=config.augment, steps=config.steps)  # fmt: skip
+                 augment=config.augment, steps=config.steps, compile_loss=config.compile)  # fmt: skip
     policy, meta = dagger(demos, config.policy, rounds=config.dagger_rounds, episodes=config.dagger_episodes,
-                          seed=config.seed, workers=config.workers, log=log, **train)  # fmt: skip
+                          seed=config.seed, workers=config.workers, round_epochs=config.dagger_epochs, log=log,
+                          **train)  # fmt: skip
     path = save_policy(policy, meta, config.out)
     log(
         f"{config.policy}: {meta['parameter_count']:,} parameters, {meta['steps']} steps of {meta['episodes']} "
         f"episodes + {meta['extra_labels']} DAgger labels, final loss {meta['loss'][-1]:.4f}, action MSE "
-        f"{meta['action_mse']:.4f}, {meta['seconds']} s (last fit); wrote {path}"
+        f"{meta['action_mse']:.4f}, {meta['seconds']} s (last fit), {meta['dagger']['seconds_total']} s in all; "
+        f"wrote {path}"
     )

@@ -60,9 +60,15 @@ class FlowPolicy(nn.Module, abc.ABC):
         return z if frame is None else z @ frame.transpose(-1, -2)
 
     def loss(self, obs: torch.Tensor, chunk: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Conditional flow matching: the mean squared error of the velocity on straight noise-to-chunk paths."""
+        """Conditional flow matching: the mean squared error of the velocity on straight noise-to-chunk paths
+        (noise numbers and times drawn from ``generator``, then ``flow_loss``)."""
         z = torch.randn(chunk.shape, generator=generator, dtype=chunk.dtype)
         t = torch.rand(chunk.shape[:-2], generator=generator, dtype=chunk.dtype)
+        return self.flow_loss(obs, chunk, z, t)
+
+    def flow_loss(self, obs: torch.Tensor, chunk: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The loss at given noise numbers ``z`` (placed in the noise frame) and times ``t``: no random draws, so
+        it can be compiled (``train_bc(compile_loss=True)``)."""
         z = self.place(obs, z)
         x = (1 - t[..., None, None]) * z + t[..., None, None] * chunk
         return (self.velocity(obs, x, t) - (chunk - z)).square().sum((-1, -2)).mean()
