@@ -30,7 +30,7 @@ from eqenvs.pusht_sim import (
     centred,
     t_polygon,
 )
-from eqenvs.render import Canvas, check_frame_size
+from eqenvs.render import Canvas, check_frame_size, quarter_turns, turn_grid
 from eqenvs.scene import OrientedEnv, PlacedScene, choice, generator_from_state, quantise_action
 from eqenvs.symmetry import PIXELS, Field, Layout, Symmetry
 from eqenvs.tasks import CoverageTask, Measurement, PoseTask, Task, select_task
@@ -240,10 +240,19 @@ class PushTScene(PlacedScene):
         """Draw the current scene as seen from orientation ``view`` (about the arena centre).
 
         ``size`` defaults to ``render_size``; ``overlay`` adds the commanded target (a red cross), as
-        gym-pusht's render does. The whole arena stays in view at every rotation.
+        gym-pusht's render does. The whole arena stays in view at every rotation. At a quarter turn (``view``'s
+        rotation k x 90 deg) the frame is ``np.rot90`` of the view without that rotation, bit for bit, so frame
+        mode's pixel observations at 90, 180 and 270 deg are the identity's turned (``render.quarter_turns``).
         """
         view = SE2.identity() if view is None else SE2.parse(view, "view")
         size = self.render_size if size is None else check_frame_size(size, "size")
+        k = quarter_turns(view)
+        if k:  # drawn unturned, then the pixel grid turned: exactly np.rot90 of the unturned frame
+            unturned = SE2(np.eye(2), view.rotation.T @ view.translation)
+            return turn_grid(self._draw(unturned, size, overlay), k)
+        return self._draw(view, size, overlay)
+
+    def _draw(self, view: GroupElement, size: int, overlay: bool) -> np.ndarray:
         sim = self._sim
         canvas = Canvas(size, ARENA_CENTRE, VIEW_HALF_EXTENT_PX, view, COLORS["outside"])
         walls = sim.placement.act_points(WALL_CORNERS)

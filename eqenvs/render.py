@@ -3,12 +3,14 @@
 Scenes are drawn from their transformed geometry, never by rotating an image, so a frame at any
 orientation is as sharp as the canonical one. A ``Canvas`` maps scene coordinates to pixels by one
 similarity transform: the scene point ``centre`` lands on the exact centre of the pixel grid, so a
-quarter turn of the scene about ``centre`` is a quarter turn of the grid (``np.rot90``) up to the
-rasteriser's tie-breaking rules.
+quarter turn of the scene about ``centre`` is a quarter turn of the grid (``np.rot90``). A rasteriser is not
+symmetric under quarter turns (its tie-breaking and anti-aliasing run along rows), so scenes draw a view of
+``quarter_turns(view) = k`` unturned and turn the grid: bit for bit ``np.rot90`` of the unturned frame.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from typing import Any
@@ -18,7 +20,7 @@ import numpy as np
 
 from eqenvs.groups import GroupElement
 
-__all__ = ["MIN_FRAME_SIZE", "Canvas", "HumanWindow", "check_frame_size"]
+__all__ = ["MIN_FRAME_SIZE", "Canvas", "HumanWindow", "check_frame_size", "quarter_turns", "turn_grid"]
 
 _SHIFT = 4  # cv2 fixed-point bits: vertices are placed to 1/16 of a pixel
 _ONE = 1 << _SHIFT
@@ -34,6 +36,33 @@ def check_frame_size(size: Any, name: str) -> int:
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < MIN_FRAME_SIZE:
         raise ValueError(f"{name}: must be an integer number of pixels >= {MIN_FRAME_SIZE}, got {size!r}")
     return int(size)
+
+
+_QUARTER_TURNS = {
+    (1.0, 0.0, 0.0, 1.0): 0,
+    (0.0, 1.0, -1.0, 0.0): 1,
+    (-1.0, 0.0, 0.0, -1.0): 2,
+    (0.0, -1.0, 1.0, 0.0): 3,
+}
+
+
+def quarter_turns(view: GroupElement) -> int | None:
+    """k in 0..3 when the planar ``view``'s rotation is exactly k quarter turns (counter-clockwise in a y-up frame;
+    ``eqenvs.groups`` makes those matrices integer), else None. A scene drawn through such a view can be drawn
+    unturned and its pixel grid turned by ``np.rot90``: the frame is then exactly the unturned one's rotation."""
+    r = view.rotation
+    if r.shape != (2, 2):
+        return None
+    return _QUARTER_TURNS.get((float(r[0, 0]), float(r[1, 0]), float(r[0, 1]), float(r[1, 1])))
+
+
+_CV2_TURNS = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def turn_grid(image: np.ndarray, k: int) -> np.ndarray:
+    """``np.rot90(image, -k)`` as a new contiguous array: the pixel grid turned as a scene turned by k quarter
+    turns (counter-clockwise in a y-up frame, so clockwise on y-down rows); cv2's copy, 8x faster than numpy's."""
+    return image.copy() if k % 4 == 0 else cv2.rotate(image, _CV2_TURNS[k % 4])
 
 
 class HumanWindow:
@@ -85,6 +114,15 @@ class HumanWindow:
         return {"title": self.title, "fps": self.fps, "_window": None, "_clock": None}
 
 
+@functools.lru_cache(maxsize=32)
+def _blank(size: int, background: tuple) -> np.ndarray:
+    """A read-only frame filled with ``background``: copying it is ~15x faster than a broadcast fill of 3 channels."""
+    image = np.empty((size, size, 3), dtype=np.uint8)
+    image[:] = background
+    image.setflags(write=False)
+    return image
+
+
 class Canvas:
     """A square RGB uint8 image of side ``size`` showing scene points within ``half_extent`` of ``centre``,
     as seen through ``view`` (a 2D group element acting on coordinates relative to ``centre``).
@@ -94,8 +132,7 @@ class Canvas:
 
     def __init__(self, size: int, centre: np.ndarray, half_extent: float, view: GroupElement, background: tuple):
         self.size = size
-        self.image = np.empty((size, size, 3), dtype=np.uint8)
-        self.image[:] = background
+        self.image = _blank(size, tuple(background)).copy()
         self.px_per_unit = size / (2.0 * half_extent)
         k = self.px_per_unit
         r = view.rotation

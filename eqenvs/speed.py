@@ -14,6 +14,11 @@ agent benchmark is ``eqbench``, ``agents.benchmark``).
 3. Frame-mode exactness, measured on the same episodes at the same orientations: the largest relative
    observation error ``max |obs_g - act_obs(g, obs_e)| / max |act_obs(g, obs_e)|`` and the largest px
    deviation of the pusher and block origin, per rotation group.
+4. Pixel observations (frame mode, 96x96, task "pusht", paired episodes with the actions turned by g): at
+   quarter turns the largest difference from ``np.rot90`` of the identity's image (intensity levels; exact:
+   0); at every angle the deviation from the ideal image of the same view — drawn 8x larger and
+   area-averaged, the anti-aliasing a perfect rasteriser would give — mean and largest, and the share of pixels
+   more than 8 levels off. The identity's own deviation is the rasteriser's; what a turn adds is the rest.
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ def throughput(steps: int, repeats: int) -> dict[str, Any]:
         "EqPushT state delta": (lambda: gym.make("EqPushT-v1", orientation=0.7), deltas),
         "gym_pusht pixels": (lambda: gym.make("gym_pusht/PushT-v0", obs_type="pixels"), targets),
         "EqPushT pixels delta": (lambda: gym.make("EqPushT-v1", orientation=0.7, obs_type="pixels"), deltas),
+        "EqPushT pixels, 90 deg": (lambda: gym.make("EqPushT-v1", orientation="90deg", obs_type="pixels"), deltas),
     }
     envs = {name: make() for name, (make, _) in cases.items()}
     rates: dict[str, list[float]] = {name: [] for name in cases}
@@ -164,6 +170,37 @@ def flatness(episodes: int, steps: int) -> tuple[dict[str, Any], dict[str, Any]]
     return table, frame
 
 
+def pixel_exactness(episodes: int, steps: int) -> dict[str, Any]:
+    """Section 4 of the module docstring: quarter turns against ``np.rot90``, every angle against the ideal."""
+    size, factor = 96, 8
+    rows: dict[str, dict[str, Any]] = {}
+    for degrees in (0.0, *C4_DEGREES, *GENERIC_DEGREES):
+        g = SE2.from_angle(math.radians(degrees))
+        rot90_max, mean, worst, off = 0, [], 0.0, []
+        for seed in range(episodes):
+            rng = np.random.default_rng(seed)
+            envs = [gym.make("EqPushT-v1", task="pusht", obs_type="pixels", orientation=o) for o in (0.0, g)]
+            obs = [env.reset(seed=seed)[0] for env in envs]
+            symmetry = envs[1].unwrapped.symmetry
+            for _ in range(steps):
+                if degrees % 90 == 0:
+                    k = round(degrees / 90)
+                    rot90_max = max(rot90_max, int(np.abs(obs[1].astype(int) - np.rot90(obs[0], -k)).max()))
+                big = envs[1].unwrapped.render_view(size=size * factor, overlay=False).astype(np.float64)
+                ideal = big.reshape(size, factor, size, factor, 3).mean((1, 3))
+                error = np.abs(obs[1] - ideal)
+                mean.append(float(error.mean()))
+                worst = max(worst, float(error.max()))
+                off.append(float(np.mean(error.max(-1) > 8)))
+                action = rng.uniform(-1, 1, 2)
+                obs = [envs[0].step(action.astype(np.float32))[0],
+                       envs[1].step(np.asarray(symmetry.act_action(g, action), np.float32))[0]]  # fmt: skip
+        rows[f"{degrees:g} deg"] = {"frames": len(mean), "mean_levels": float(np.mean(mean)), "max_levels": worst,
+                                    "share_over_8": float(np.mean(off)),
+                                    "rot90_max_levels": rot90_max if degrees % 90 == 0 else None}  # fmt: skip
+    return rows
+
+
 def _print_report(report: dict[str, Any]) -> None:
     speed = report["throughput"]
     print("Throughput (steps/s, median of interleaved repeats; gym.make defaults on both sides)")
@@ -189,6 +226,15 @@ def _print_report(report: dict[str, Any]) -> None:
     print(f"  {'rotations':10s} {'rollouts':>8s} {'max relative obs error':>23s} {'max px deviation':>17s}")
     for group, entry in report["frame_mode"].items():
         print(f"  {group:10s} {entry['rollouts']:8d} {entry['max_relative_obs_error']:23.2e} {entry['max_px']:17.2e}")
+    print()
+    print("Pixel observations, frame mode, 96x96: quarter turns vs np.rot90 of the identity's; every angle vs the")
+    print("ideal (the same view drawn 8x larger and area-averaged), intensity levels 0-255")
+    columns = f"{'vs rot90, max':>14s} {'vs ideal, mean':>15s} {'max':>6s} {'share > 8':>10s}"
+    print(f"  {'angle':8s} {'frames':>6s} {columns}")
+    for name, entry in report["pixels"].items():
+        turned = "" if entry["rot90_max_levels"] is None else str(entry["rot90_max_levels"])
+        print(f"  {name:8s} {entry['frames']:6d} {turned:>14s} {entry['mean_levels']:15.3f} {entry['max_levels']:6.1f} "
+              f"{entry['share_over_8']:10.4f}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,9 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved throughput repeats")
     parser.add_argument("--episodes", type=int, default=8, help="flatness episodes per kind (interior, wall)")
     parser.add_argument("--episode-steps", type=int, default=300, help="steps per flatness episode")
+    parser.add_argument("--pixel-episodes", type=int, default=4, help="pixel-exactness episodes per angle")
+    parser.add_argument("--pixel-steps", type=int, default=50, help="steps per pixel-exactness episode")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
-    for name in ("steps", "repeats", "episodes", "episode_steps"):
+    for name in ("steps", "repeats", "episodes", "episode_steps", "pixel_episodes", "pixel_steps"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')}: must be >= 1")
     started = time.perf_counter()
@@ -208,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": throughput(args.steps, args.repeats),
         "flatness": physics,
         "frame_mode": frame,
+        "pixels": pixel_exactness(args.pixel_episodes, args.pixel_steps),
         "command": "python -m eqenvs.speed " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     _print_report(report)
