@@ -89,7 +89,7 @@ class BCConfig(Threads):
     """Epochs of each DAgger round's fit, continued from the previous round's weights (0: retrain from scratch
     for --epochs each round)."""
     compile: bool = False
-    """Train through ``torch.compile`` of the loss (~3x faster gradient steps for vn-diffusion on a CPU, ~1.3x for
+    """Train through ``torch.compile`` of the loss (vn-diffusion's epochs ~1.6x faster on a CPU, little for
     diffusion; compiling takes ~10-60 s; the weights round differently from eager training's)."""
     workers: int = 1
     """Worker processes for DAgger's rollouts (one orientation per job)."""

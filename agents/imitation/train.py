@@ -61,7 +61,7 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
     uniformly from that split's arc (frame mode's group action, so a turned sample is a true sample of the
     env at the new orientation); the policy still sees no orientation outside the split. ``init``: a policy of
     the same kind and sizes whose weights (and scaling) training starts from (DAgger's warm-started rounds).
-    ``compile_loss``: the loss through ``torch.compile`` (the VN flow policy's gradient step ~3x faster on a CPU; the
+    ``compile_loss``: the loss through ``torch.compile`` (the VN flow policy's epochs ~1.6x faster on a CPU; the
     same draws, but fused kernels round differently, so the weights are not eager training's bit for bit)."""
     if min(hidden, depth, modes, horizon, execute, epochs, batch_size) < 1 or not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"hidden, depth, modes, horizon, execute, epochs, batch_size must be >= 1 and lr > 0; got "
