@@ -328,8 +328,10 @@ def test_warm_started_dagger_rounds_continue_from_the_previous_weights(demo_path
 
     assert gap(warm, first) < 1e-6 < gap(cold, first)
     assert torch.equal(warm.mean, first.mean) and torch.equal(warm.std, first.std)
-    _, meta = dagger(demos, "diffusion", rounds=1, episodes=1, max_steps=8, epochs=1, round_epochs=1, **small)
+    _, meta = dagger(demos, "diffusion", rounds=1, episodes=1, max_steps=8, epochs=1, round_epochs=1, round_lr=3e-4,
+                     **small)  # fmt: skip
     assert meta["dagger"]["round_epochs"] == 1 and meta["train"]["epochs"] == 1 and meta["extra_labels"] == 4
+    assert meta["dagger"]["round_lr"] == 3e-4 and meta["train"]["lr"] == 3e-4
     assert meta["dagger"]["seconds_total"] >= meta["seconds"]
 
 

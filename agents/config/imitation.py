@@ -88,6 +88,8 @@ class BCConfig(Threads):
     dagger_epochs: int = 0
     """Epochs of each DAgger round's fit, continued from the previous round's weights (0: retrain from scratch
     for --epochs each round)."""
+    dagger_lr: float = 0.0
+    """Adam's step size in the warm-started rounds of --dagger-epochs (cosine-decayed; 0: --lr)."""
     compile: bool = False
     """Train through ``torch.compile`` of the loss (vn-diffusion's epochs ~1.6x faster on a CPU, little for
     diffusion; compiling takes ~10-60 s; the weights round differently from eager training's)."""
@@ -103,6 +105,8 @@ class BCConfig(Threads):
             raise ValueError(f"execute: at most --horizon ({self.horizon}) actions, got {self.execute}")
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr: must be finite and > 0, got {self.lr}")
+        if not (math.isfinite(self.dagger_lr) and self.dagger_lr >= 0):
+            raise ValueError(f"dagger_lr: must be finite and >= 0 (0: --lr), got {self.dagger_lr}")
         if not self.demos.exists():
             raise ValueError(f"demos: {str(self.demos)!r} does not exist (expected a Minari dataset folder from "
                              "`python -m agents demos`)")  # fmt: skip

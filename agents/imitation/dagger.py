@@ -3,6 +3,7 @@ the states it reaches, refit on everything; ``run_bc`` is ``python -m agents bc`
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from pathlib import Path
@@ -78,15 +79,17 @@ def _dagger_job(policy_path: str, env_id: str, env_kwargs: dict[str, Any], angle
 
 
 def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0, max_steps: int = 300,
-           workers: int = 1, round_epochs: int = 0, log: Any = None,
+           workers: int = 1, round_epochs: int = 0, round_lr: float = 0.0, log: Any = None,
            **train: Any) -> tuple[nn.Module, dict[str, Any]]:  # fmt: skip
     """DAgger: train on the demonstrations, then ``rounds`` times roll the policy out (``episodes`` starts at
     each orientation of the demonstrations), have the expert label the states it reached, and retrain on
-    everything (``round_epochs`` > 0: continue from the previous round's weights for that many epochs instead of
-    retraining from scratch). The rollouts use the demonstrations' orientations only, so the policy never sees
-    another."""
+    everything (``round_epochs`` > 0: continue from the previous round's weights for that many epochs, at step
+    size ``round_lr`` if > 0, instead of retraining from scratch). The rollouts use the demonstrations'
+    orientations only, so the policy never sees another."""
     from agents.workers import run_jobs
 
+    if not (math.isfinite(round_lr) and round_lr >= 0):
+        raise ValueError(f"round_lr: expected a finite step size >= 0 (0: the first fit's), got {round_lr}")
     if rounds < 0 or episodes < 1 or round_epochs < 0:
         raise ValueError(f"rounds, episodes, round_epochs: expected >= 0, >= 1 and >= 0, got {rounds}, {episodes}, "
                          f"{round_epochs}")  # fmt: skip
@@ -116,14 +119,15 @@ def dagger(demos: Demos, kind: str, *, rounds: int, episodes: int, seed: int = 0
                 f"{history[-1]['labels']} expert-labelled states in all; retraining")  # fmt: skip
         extra = (np.concatenate(extra_obs), np.concatenate(extra_chunks), np.concatenate(extra_angles))
         if round_epochs:  # warm start: the previous round's weights, a shorter schedule
-            policy, meta = train_bc(demos, kind, seed=seed + r + 1, log=log, extra=extra, init=policy,
-                                    **(train | {"epochs": round_epochs}))  # fmt: skip
+            warm = train | {"epochs": round_epochs} | ({"lr": round_lr} if round_lr else {})
+            policy, meta = train_bc(demos, kind, seed=seed + r + 1, log=log, extra=extra, init=policy, **warm)
         else:
             policy, meta = train_bc(demos, kind, seed=seed, log=log, extra=extra, **train)
     meta["dagger"] = {
         "rounds": rounds,
         "episodes_per_orientation": episodes,
         "round_epochs": round_epochs,
+        "round_lr": round_lr,
         "history": history,
         "seconds_total": round(time.perf_counter() - started, 1),
     }
@@ -137,7 +141,8 @@ def run_bc(config: Any, log: Any = print) -> None:
                  execute=config.execute, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
                  augment=config.augment, steps=config.steps, compile_loss=config.compile)  # fmt: skip
     policy, meta = dagger(demos, config.policy, rounds=config.dagger_rounds, episodes=config.dagger_episodes,
-                          seed=config.seed, workers=config.workers, round_epochs=config.dagger_epochs, log=log,
+                          seed=config.seed, workers=config.workers, round_epochs=config.dagger_epochs,
+                          round_lr=config.dagger_lr, log=log,
                           **train)  # fmt: skip
     path = save_policy(policy, meta, config.out)
     log(
