@@ -308,16 +308,17 @@ class Symmetry:
         Only rotations by multiples of 90 degrees about the image centre, with no translation, map a
         pixel grid onto itself; anything else must be re-rendered, so it raises ``ValueError``.
         """
+        from eqenvs.render import quarter_turns, turn_grid
+
         g = self.element(g, "g")
-        r = g.rotation
-        quarter = {(1.0, 0.0): 0, (0.0, 1.0): 1, (-1.0, 0.0): 2, (0.0, -1.0): 3}.get((r[0, 0], r[1, 0]))
+        quarter = quarter_turns(g)
         if g.dim != 2 or quarter is None or np.any(g.translation):
             raise ValueError(f"g: only exact quarter turns without translation act on pixels, got {g!r}")
         image = np.asarray(image)
         if image.ndim < 3:
             raise ValueError(f"image: expected shape (..., H, W, C), got {image.shape}")
         # rows grow downwards, so a counter-clockwise turn of the scene's (x, y) frame is clockwise on screen
-        return np.ascontiguousarray(np.rot90(image, k=-quarter, axes=(-3, -2)))
+        return turn_grid(image, quarter)
 
 
 def _check_part(part: Any, name: str) -> None:

@@ -62,9 +62,14 @@ class FlowPolicy(nn.Module, abc.ABC):
     def loss(self, obs: torch.Tensor, chunk: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Conditional flow matching: the mean squared error of the velocity on straight noise-to-chunk paths
         (noise numbers and times drawn from ``generator``, then ``flow_loss``)."""
+        return self.flow_loss(obs, chunk, *self.draw(chunk, generator))
+
+    @staticmethod
+    def draw(chunk: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """A training step's random numbers for chunks ``chunk`` (..., H, 2): noise numbers ``z`` like ``chunk``
+        and flow times ``t`` (...,), in that order from ``generator``."""
         z = torch.randn(chunk.shape, generator=generator, dtype=chunk.dtype)
-        t = torch.rand(chunk.shape[:-2], generator=generator, dtype=chunk.dtype)
-        return self.flow_loss(obs, chunk, z, t)
+        return z, torch.rand(chunk.shape[:-2], generator=generator, dtype=chunk.dtype)
 
     def flow_loss(self, obs: torch.Tensor, chunk: torch.Tensor, z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """The loss at given noise numbers ``z`` (placed in the noise frame) and times ``t``: no random draws, so

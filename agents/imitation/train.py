@@ -103,12 +103,8 @@ def train_bc(demos: Demos, kind: str, *, hidden: int = 128, depth: int = 3, mode
                 start, length = arc
                 turn = start + length * torch.rand(len(idx), generator=generator) - angle[idx]
                 batch_obs, batch_target = _turn(batch_obs, turn), _turn(batch_target, turn)
-            if flow:
-                z = torch.randn(batch_target.shape, generator=generator, dtype=batch_target.dtype)
-                t = torch.rand(batch_target.shape[:-2], generator=generator, dtype=batch_target.dtype)
-                loss = loss_fn(batch_obs, batch_target, z, t)
-            else:
-                loss = loss_fn(batch_obs, batch_target)
+            draws = policy.draw(batch_target, generator) if flow else ()  # outside the (compilable) loss
+            loss = loss_fn(batch_obs, batch_target, *draws)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
